@@ -1,0 +1,197 @@
+"""The composition root: settings in, a running bot out. Only this module knows every layer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Bot, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
+
+from bot.config import BotMode, Settings
+from bot.services.access import AccessService
+from bot.services.clock import SystemClock
+from bot.services.coordination import CoordinationService
+from bot.services.enrolment import EnrolmentService
+from bot.services.health import HealthService
+from bot.services.ports import Clock
+from bot.services.privacy import PrivacyService
+from bot.storage import migrate
+from bot.storage.db import DatabaseHealth, create_engine, session_factory
+from bot.storage.uow import SqlUnitOfWorkFactory
+from bot.tg.commands import set_default_menus
+from bot.tg.concurrency import PerChatUpdateProcessor
+from bot.tg.context import CONTEXT_TYPES, BotApplication, Services
+from bot.tg.handlers import register_all
+from bot.web.app import build_web_app
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+
+@dataclass(slots=True)
+class Runtime:
+    """A started bot: what `stop_bot` needs to shut it down in order."""
+
+    settings: Settings
+    engine: AsyncEngine
+    services: Services
+    application: BotApplication
+    web_runner: web.AppRunner | None = None
+
+
+def build_services(
+    settings: Settings, engine: AsyncEngine, clock: Clock | None = None
+) -> Services:
+    """Wire the services to their SQL adapters."""
+    clock = clock or SystemClock()
+    uow = SqlUnitOfWorkFactory(session_factory(engine))
+    return Services(
+        enrolment=EnrolmentService(uow, clock, default_timezone=settings.timezone),
+        access=AccessService(uow, settings.admin_telegram_ids),
+        coordination=CoordinationService(uow, clock),
+        privacy=PrivacyService(uow, clock),
+        health=HealthService({"database": DatabaseHealth(engine)}),
+        default_language=settings.default_language,
+        timezone=settings.timezone,
+    )
+
+
+def build_application(settings: Settings, services: Services) -> BotApplication:
+    """Build the PTB Application against the configured Bot API server."""
+    token = settings.token
+    if token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    base = settings.telegram_api_base_url
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .context_types(CONTEXT_TYPES)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor(16))
+        .connect_timeout(10)
+        .read_timeout(15)
+        .write_timeout(30)
+        .get_updates_read_timeout(45)
+    )
+    if settings.bot_mode is BotMode.WEBHOOK:
+        builder = builder.updater(None)
+    application: BotApplication = builder.build()
+    application.bot_data.services = services
+    register_all(application)
+    return application
+
+
+async def start_bot(
+    settings: Settings, *, clock: Clock | None = None, poll_timeout: int = 30
+) -> Runtime:
+    """Migrate the database, then start the bot (polling or webhook) and the web app."""
+    engine = create_engine(settings.resolved_database_url)
+    await migrate.upgrade(engine)
+    services = build_services(settings, engine, clock)
+    application = build_application(settings, services)
+    runtime = Runtime(settings, engine, services, application)
+    await application.initialize()
+    try:
+        await set_default_menus(application.bot, settings.default_language)
+    except TelegramError as exc:  # menus are a convenience; the bot works without them
+        log.warning("could not set the command menus: %s", type(exc).__name__)
+    await application.start()
+    if settings.bot_mode is BotMode.WEBHOOK:
+        await _set_webhook(application.bot, settings)
+    else:
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+        )
+    runtime.web_runner = await _start_web(settings, services, application)
+    log.info("Praktikbot is running as @%s (%s)", application.bot.username, settings.bot_mode)
+    return runtime
+
+
+async def stop_bot(runtime: Runtime) -> None:
+    """Stop receiving, finish what is in flight, and close every connection."""
+    if runtime.web_runner is not None:
+        await runtime.web_runner.cleanup()
+    application = runtime.application
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    await runtime.engine.dispose()
+
+
+async def _set_webhook(bot: Bot, settings: Settings) -> None:
+    assert settings.webhook_url
+    assert settings.webhook_secret
+    await bot.set_webhook(
+        settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=ALLOWED_UPDATES,
+        max_connections=40,
+    )
+
+
+async def _start_web(
+    settings: Settings, services: Services, application: BotApplication
+) -> web.AppRunner | None:
+    if settings.web_port == 0:
+        return None
+
+    async def sink(payload: dict[str, Any]) -> None:
+        await application.update_queue.put(Update.de_json(payload, application.bot))
+
+    webhook = settings.bot_mode is BotMode.WEBHOOK
+    app = build_web_app(
+        services.health,
+        webhook_path=settings.webhook_path if webhook else None,
+        secret=settings.webhook_secret.get_secret_value()
+        if webhook and settings.webhook_secret
+        else None,
+        sink=sink if webhook else None,
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+    return runner
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Services]:
+    """Yield migrated, wired services without Telegram (for the CLI and benchmarks)."""
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        await migrate.upgrade(engine)
+        yield build_services(settings, engine, clock)
+    finally:
+        await engine.dispose()
+
+
+async def resolve_bot_username(settings: Settings) -> str:
+    """Return the bot's username from settings, or ask the Bot API (getMe)."""
+    if settings.telegram_bot_username:
+        return settings.telegram_bot_username.lstrip("@")
+    token = settings.token
+    if token is None:
+        raise ValueError("set TELEGRAM_BOT_USERNAME (or TELEGRAM_BOT_TOKEN) to build invite links")
+    base = settings.telegram_api_base_url
+    try:
+        async with Bot(token, base_url=f"{base}/bot") as bot:
+            return bot.username
+    except TelegramError as exc:
+        raise ValueError(
+            f"could not ask Telegram for the bot's username ({type(exc).__name__}); "
+            "set TELEGRAM_BOT_USERNAME"
+        ) from exc

@@ -1,0 +1,147 @@
+"""Settings, read once from the environment (and `.env`) by the entry point."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LANGUAGES = ("da", "en")
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class BotMode(StrEnum):
+    """How updates reach the bot."""
+
+    POLLING = "polling"
+    WEBHOOK = "webhook"
+
+
+class Settings(BaseSettings):
+    """Every setting of Praktikbot; the README's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_bot_username: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    timezone: str = "Europe/Copenhagen"
+    default_language: str = "da"
+    log_level: str = "INFO"
+    admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    bot_mode: BotMode = BotMode.POLLING
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _supported_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
+
+    @field_validator("admin_telegram_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("telegram_api_base_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/") if value else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if value.startswith(("postgres://", "postgresql://")):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        if self.bot_mode is BotMode.WEBHOOK:
+            if not self.webhook_url:
+                raise ValueError("WEBHOOK_URL is required when BOT_MODE=webhook")
+            secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+            if not _SECRET_TOKEN.match(secret):
+                raise ValueError(
+                    "WEBHOOK_SECRET is required when BOT_MODE=webhook "
+                    "(1-256 characters: letters, digits, _ and -)"
+                )
+            if self.web_port == 0:
+                raise ValueError("WEB_PORT must not be 0 when BOT_MODE=webhook")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'praktikbot.db').resolve()}"
+
+    @property
+    def token(self) -> str | None:
+        """Return the bot token as plain text, or None when it is not configured."""
+        if self.telegram_bot_token is None:
+            return None
+        return self.telegram_bot_token.get_secret_value().strip() or None
+
+    @property
+    def webhook_path(self) -> str:
+        """Return the path part of the webhook URL, where the web app listens."""
+        if not self.webhook_url:
+            return "/telegram"
+        path = re.sub(r"^https?://[^/]+", "", self.webhook_url)
+        return path or "/"
+
+
+class ConfigError(Exception):
+    """Raised when settings are invalid; the message names each offending key."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and `.env`, failing with the keys named."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            key = "_".join(str(part) for part in error["loc"]).upper() or "settings"
+            lines.append(f"  {key}: {error['msg'].removeprefix('Value error, ')}")
+        raise ConfigError("Invalid configuration:\n" + "\n".join(lines)) from exc

@@ -1,0 +1,1 @@
+"""Business rules. Nothing here imports Telegram, SQL or HTTP libraries."""

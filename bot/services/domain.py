@@ -1,0 +1,128 @@
+"""Plain domain types shared by the services and the adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A person's role in a cohort."""
+
+    STUDENT = "student"
+    SUPERVISOR = "supervisor"
+    COORDINATOR = "coordinator"
+
+
+class Profession(StrEnum):
+    """The profession a cohort trains for."""
+
+    NURSING = "nursing"
+    SOSU_ASSISTANT = "sosu_assistant"
+    SOSU_HELPER = "sosu_helper"
+    MEDICINE = "medicine"
+    PHYSIOTHERAPY = "physiotherapy"
+    OCCUPATIONAL_THERAPY = "occupational_therapy"
+    MIDWIFERY = "midwifery"
+    RADIOGRAPHY = "radiography"
+    BIOMEDICAL_LAB = "biomedical_lab"
+    OTHER = "other"
+
+
+class InviteProblem(StrEnum):
+    """Why an invite code cannot be used."""
+
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+    REVOKED = "revoked"
+    COHORT_ENDED = "cohort_ended"
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """A region, hospital or municipality."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    """A ward or unit that hosts placements."""
+
+    id: int
+    organisation_id: int
+    name: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cohort:
+    """A group (hold) of people on placement in one department for one period."""
+
+    id: int
+    department_id: int
+    name: str
+    profession: Profession
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone who has enrolled and consented."""
+
+    id: int
+    telegram_id: int
+    display_name: str
+    language: str
+    timezone: str
+    consent_at: datetime
+    active: bool = True
+    awaiting: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A person's role in a cohort."""
+
+    person_id: int
+    cohort_id: int
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """A code that enrols whoever opens it into a cohort with a role."""
+
+    id: int
+    code: str
+    cohort_id: int
+    role: Role
+    expires_at: datetime | None
+    max_uses: int | None
+    uses: int
+    revoked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisionLink:
+    """A supervisor responsible for a student in a cohort."""
+
+    cohort_id: int
+    supervisor_id: int
+    student_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """A privileged action, kept for accountability (never message text)."""
+
+    at: datetime
+    actor: str
+    action: str
+    cohort_id: int | None = None
+    target_person_id: int | None = None
+    details: dict[str, str | int | None] = field(default_factory=dict)

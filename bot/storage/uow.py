@@ -1,0 +1,66 @@
+"""The SQL unit of work: one session, one transaction, every repository."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.repositories import (
+    SqlAuditRepo,
+    SqlCohortRepo,
+    SqlInviteRepo,
+    SqlLinkRepo,
+    SqlMembershipRepo,
+    SqlOrganisationRepo,
+    SqlPersonRepo,
+)
+
+
+class SqlUnitOfWork:
+    """Unit of work over an AsyncSession; uncommitted work is rolled back on exit."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        """Open a session and bind the repositories to it."""
+        session = self._session = self._sessions()
+        self.organisations = SqlOrganisationRepo(session)
+        self.cohorts = SqlCohortRepo(session)
+        self.people = SqlPersonRepo(session)
+        self.memberships = SqlMembershipRepo(session)
+        self.invites = SqlInviteRepo(session)
+        self.links = SqlLinkRepo(session)
+        self.audit = SqlAuditRepo(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back what was not committed and close the session."""
+        assert self._session is not None
+        await self._session.rollback()
+        await self._session.close()
+        self._session = None
+
+    async def commit(self) -> None:
+        """Commit the transaction."""
+        assert self._session is not None
+        await self._session.commit()
+
+
+class SqlUnitOfWorkFactory:
+    """Creates SQL units of work from one session factory."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    def __call__(self) -> SqlUnitOfWork:
+        """Return a new unit of work."""
+        return SqlUnitOfWork(self._sessions)

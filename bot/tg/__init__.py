@@ -1,0 +1,1 @@
+"""Telegram transport: parse updates, call one service, render the result."""

@@ -1,0 +1,49 @@
+"""Typed PTB context: handlers reach the services through `context.services`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+from bot.services.access import AccessService
+from bot.services.coordination import CoordinationService
+from bot.services.enrolment import EnrolmentService
+from bot.services.health import HealthService
+from bot.services.privacy import PrivacyService
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything a handler may call, built once by bootstrap."""
+
+    enrolment: EnrolmentService
+    access: AccessService
+    coordination: CoordinationService
+    privacy: PrivacyService
+    health: HealthService
+    default_language: str
+    timezone: str
+
+
+class BotData:
+    """Application-wide data: only the services, since all state lives in SQL."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+
+class BotContext(CallbackContext[ExtBot[None], dict, dict, BotData]):
+    """Callback context with typed access to the services."""
+
+    @property
+    def services(self) -> Services:
+        """Return the services installed by bootstrap."""
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("services were not installed on the application")
+        return services
+
+
+CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData)
+BotApplication = Application[ExtBot[None], BotContext, dict, dict, BotData, None]

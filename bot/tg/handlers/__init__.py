@@ -1,0 +1,13 @@
+"""Handler modules, each with a `register(app)`; the order decides who wins."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from bot.tg.handlers import errors, fallback, invitation, link, privacy, profile, start
+
+
+def register_all(app: Application) -> None:
+    """Register every handler: specific ones first, fallbacks last."""
+    for module in (start, profile, link, invitation, privacy, fallback, errors):
+        module.register(app)

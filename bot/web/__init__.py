@@ -1,0 +1,1 @@
+"""HTTP driver: the Telegram webhook and /healthz on one aiohttp app."""

@@ -1,0 +1,317 @@
+"""In-memory implementations of the repository ports, for unit tests of services."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import date, datetime
+from types import TracebackType
+from typing import Self
+
+from bot.services.domain import (
+    AuditEntry,
+    Cohort,
+    Department,
+    Invite,
+    Membership,
+    Organisation,
+    Person,
+    Profession,
+    Role,
+    SupervisionLink,
+)
+
+
+class FakeStore:
+    """The shared state of all fake repositories (one 'database')."""
+
+    def __init__(self) -> None:
+        self.organisations: dict[int, Organisation] = {}
+        self.departments: dict[int, Department] = {}
+        self.cohorts: dict[int, Cohort] = {}
+        self.people: dict[int, Person] = {}
+        self.memberships: list[Membership] = []
+        self.invites: dict[int, Invite] = {}
+        self.links: list[SupervisionLink] = []
+        self.audit: list[AuditEntry] = []
+        self.commits = 0
+
+    def next_id(self, table: dict) -> int:
+        """Return the next free id of a table."""
+        return max(table, default=0) + 1
+
+
+class FakeOrganisations:
+    """Organisations and departments in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.s = store
+
+    async def get_or_create_organisation(self, name: str) -> Organisation:
+        """Return or create an organisation."""
+        for org in self.s.organisations.values():
+            if org.name == name:
+                return org
+        org = Organisation(self.s.next_id(self.s.organisations), name)
+        self.s.organisations[org.id] = org
+        return org
+
+    async def add_department(self, organisation_id: int, name: str, key: str) -> Department:
+        """Create a department."""
+        dept = Department(self.s.next_id(self.s.departments), organisation_id, name, key)
+        self.s.departments[dept.id] = dept
+        return dept
+
+    async def department_by_ref(self, ref: str) -> Department | None:
+        """Find by id, key or name."""
+        hits = [d for d in self.s.departments.values() if ref in (str(d.id), d.key, d.name)]
+        return hits[0] if len(hits) == 1 else None
+
+    async def department(self, department_id: int) -> Department | None:
+        """Return by id."""
+        return self.s.departments.get(department_id)
+
+    async def list_departments(self) -> Sequence[Department]:
+        """Return all."""
+        return list(self.s.departments.values())
+
+
+class FakeCohorts:
+    """Cohorts in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.s = store
+
+    async def add(
+        self, department_id: int, name: str, profession: Profession, starts_on: date, ends_on: date
+    ) -> Cohort:
+        """Create a cohort."""
+        cohort = Cohort(
+            self.s.next_id(self.s.cohorts), department_id, name, profession, starts_on, ends_on
+        )
+        self.s.cohorts[cohort.id] = cohort
+        return cohort
+
+    async def get(self, cohort_id: int) -> Cohort | None:
+        """Return by id."""
+        return self.s.cohorts.get(cohort_id)
+
+    async def by_ref(self, ref: str) -> Cohort | None:
+        """Find by id or name."""
+        hits = [c for c in self.s.cohorts.values() if ref in (str(c.id), c.name)]
+        return hits[0] if len(hits) == 1 else None
+
+    async def list(self, ids: Sequence[int] | None = None) -> Sequence[Cohort]:
+        """Return all or some."""
+        return [c for c in self.s.cohorts.values() if ids is None or c.id in ids]
+
+
+class FakePeople:
+    """People in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.s = store
+
+    async def by_telegram_id(self, telegram_id: int) -> Person | None:
+        """Find by Telegram id."""
+        return next((p for p in self.s.people.values() if p.telegram_id == telegram_id), None)
+
+    async def get(self, person_id: int) -> Person | None:
+        """Return by id."""
+        return self.s.people.get(person_id)
+
+    async def add(
+        self,
+        telegram_id: int,
+        display_name: str,
+        language: str,
+        timezone: str,
+        consent_at: datetime,
+    ) -> Person:
+        """Create a person."""
+        person = Person(
+            self.s.next_id(self.s.people),
+            telegram_id,
+            display_name,
+            language,
+            timezone,
+            consent_at,
+        )
+        self.s.people[person.id] = person
+        return person
+
+    async def update(self, person_id: int, **fields: object) -> Person:
+        """Change fields."""
+        person = dataclasses.replace(self.s.people[person_id], **fields)
+        self.s.people[person_id] = person
+        return person
+
+    async def delete(self, person_id: int) -> None:
+        """Delete with the same cascade as the schema."""
+        self.s.people.pop(person_id, None)
+        self.s.memberships = [m for m in self.s.memberships if m.person_id != person_id]
+        self.s.links = [
+            link for link in self.s.links if person_id not in (link.student_id, link.supervisor_id)
+        ]
+
+
+class FakeMemberships:
+    """Memberships in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.s = store
+
+    async def add(self, person_id: int, cohort_id: int, role: Role) -> Membership:
+        """Add a membership (unique like the schema)."""
+        membership = Membership(person_id, cohort_id, role)
+        if membership in self.s.memberships:
+            raise ValueError("duplicate membership")
+        self.s.memberships.append(membership)
+        return membership
+
+    async def for_person(self, person_id: int) -> Sequence[Membership]:
+        """Return a person's memberships."""
+        return [m for m in self.s.memberships if m.person_id == person_id]
+
+    async def people_in(self, cohort_id: int, role: Role) -> Sequence[Person]:
+        """Return the people with a role in a cohort."""
+        ids = [
+            m.person_id for m in self.s.memberships if m.cohort_id == cohort_id and m.role is role
+        ]
+        return sorted((self.s.people[i] for i in ids), key=lambda p: p.display_name)
+
+
+class FakeInvites:
+    """Invites in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.s = store
+
+    async def add(
+        self,
+        code: str,
+        cohort_id: int,
+        role: Role,
+        expires_at: datetime | None,
+        max_uses: int | None,
+        created_by: int | None,
+    ) -> Invite:
+        """Store an invite."""
+        invite = Invite(
+            self.s.next_id(self.s.invites), code, cohort_id, role, expires_at, max_uses, 0
+        )
+        self.s.invites[invite.id] = invite
+        return invite
+
+    async def by_code(self, code: str) -> Invite | None:
+        """Find by code."""
+        return next((i for i in self.s.invites.values() if i.code == code), None)
+
+    async def consume(self, invite_id: int, now: datetime) -> bool:
+        """Count a use when still allowed."""
+        i = self.s.invites[invite_id]
+        if (
+            i.revoked
+            or (i.expires_at and i.expires_at <= now)
+            or (i.max_uses and i.uses >= i.max_uses)
+        ):
+            return False
+        self.s.invites[invite_id] = dataclasses.replace(i, uses=i.uses + 1)
+        return True
+
+    async def revoke(self, invite_id: int, now: datetime) -> None:
+        """Revoke."""
+        self.s.invites[invite_id] = dataclasses.replace(self.s.invites[invite_id], revoked=True)
+
+    async def for_cohort(self, cohort_id: int) -> Sequence[Invite]:
+        """Return a cohort's invites."""
+        return [i for i in self.s.invites.values() if i.cohort_id == cohort_id]
+
+
+class FakeLinks:
+    """Supervision links in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.s = store
+
+    async def add(self, link: SupervisionLink, created_by: int | None) -> bool:
+        """Store a link once."""
+        if link in self.s.links:
+            return False
+        self.s.links.append(link)
+        return True
+
+    async def supervisors_of(self, student_id: int) -> Sequence[SupervisionLink]:
+        """Links where the person is the student."""
+        return [link for link in self.s.links if link.student_id == student_id]
+
+    async def students_of(self, supervisor_id: int) -> Sequence[SupervisionLink]:
+        """Links where the person is the supervisor."""
+        return [link for link in self.s.links if link.supervisor_id == supervisor_id]
+
+
+class FakeAudit:
+    """Audit log in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.s = store
+
+    async def record(self, entry: AuditEntry) -> None:
+        """Append."""
+        self.s.audit.append(entry)
+
+    async def recent(self, limit: int = 50) -> Sequence[AuditEntry]:
+        """Newest first."""
+        return list(reversed(self.s.audit))[:limit]
+
+
+class FakeUnitOfWork:
+    """A unit of work over a FakeStore; 'rollback' restores a snapshot taken on entry."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.organisations = FakeOrganisations(store)
+        self.cohorts = FakeCohorts(store)
+        self.people = FakePeople(store)
+        self.memberships = FakeMemberships(store)
+        self.invites = FakeInvites(store)
+        self.links = FakeLinks(store)
+        self.audit = FakeAudit(store)
+        self._snapshot: dict | None = None
+
+    async def __aenter__(self) -> Self:
+        """Snapshot the state."""
+        self._snapshot = _copy(self.store.__dict__)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Restore the snapshot unless committed."""
+        if self._snapshot is not None:
+            commits = self.store.commits
+            self.store.__dict__.update(self._snapshot)
+            self.store.commits = commits
+
+    async def commit(self) -> None:
+        """Keep the changes."""
+        self.store.commits += 1
+        self._snapshot = _copy(self.store.__dict__)
+
+
+def _copy(state: dict) -> dict:
+    return {k: (v.copy() if isinstance(v, dict | list) else v) for k, v in state.items()}
+
+
+class FakeUowFactory:
+    """Creates fake units of work over one store."""
+
+    def __init__(self) -> None:
+        self.store = FakeStore()
+
+    def __call__(self) -> FakeUnitOfWork:
+        """Return a new unit of work."""
+        return FakeUnitOfWork(self.store)
