@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageLimit
+from telegram.error import BadRequest
 
 CALLBACK_LIMIT = 64
 
@@ -71,6 +72,10 @@ async def edit_or_send(
     """Replace the pressed button's message, or send a new one when it cannot be edited."""
     query = update.callback_query
     if query is not None and query.message is not None and len(text) <= 4096:
-        await query.edit_message_text(text, reply_markup=markup)
+        try:
+            await query.edit_message_text(text, reply_markup=markup)
+        except BadRequest as exc:  # a double tap asks for the same edit twice: nothing to do
+            if "not modified" not in exc.message.lower():
+                raise
         return
     await reply(update, text, markup)

@@ -1,0 +1,97 @@
+"""Bad input gets a clear, kind reply; Telegram errors never crash a handler."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.services.domain import Role
+from bot.storage.models import PersonRow
+from tests.e2e.conftest import World
+from tests.e2e.flows import enrol
+from tests.fakebotapi import FakeBotApi, Fault
+from tests.support import eventually
+
+
+async def test_media_unknown_commands_edits_and_long_text(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    user = fake_api.user(4001)
+    await enrol(user, world.codes[Role.STUDENT])
+    for send in (user.send_sticker, user.send_photo, user.send_voice, user.send_document):
+        await send()
+        assert "kun læse tekstbeskeder" in (await user.next_message()).text
+    await user.send("/flyvemaskine")
+    assert "kender jeg ikke" in (await user.next_message()).text
+    first = await user.send("hej")
+    await user.next_message()
+    await user.edit(first, "hej igen")
+    assert "rettet en besked" in (await user.next_message()).text
+    await user.send("ø" * 4096)
+    assert "/help" in (await user.next_message()).text
+    # Replies to a user typing fast may exceed 1 msg/s in that chat (Telegram tolerates
+    # bursts of replies); every other rule (length, HTML, buttons) must hold.
+    assert [v for v in fake_api.violations if "flood limit" not in v] == []
+
+
+async def test_stale_and_forged_buttons_are_answered(fake_api: FakeBotApi, world: World) -> None:
+    user = fake_api.user(4002)
+    await enrol(user, world.codes[Role.STUDENT])
+    for data in ("zz:nonsense", "lk:v:a:b:c", "ob:l:xx:code", "lg:fr", "iv:r:1", ""):
+        await user.press_data(user.messages[-1].message_id, data)
+        answer = await user.wait_callback_answer()
+        assert "ikke længere gyldig" in answer.get("text", "") or answer.get("callback_query_id")
+    await user.no_message(within=0.3)
+
+
+async def test_stranger_writing_text_is_told_how_to_join(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    stranger = fake_api.user(4003, language_code="en")
+    await stranger.send("Hvor skal jeg møde ind?")
+    assert "invite link" in (await stranger.next_message()).text
+    await stranger.send_sticker()
+    assert "only read text" in (await stranger.next_message()).text
+
+
+async def test_rate_limit_429_is_retried(fake_api: FakeBotApi, world: World) -> None:
+    user = fake_api.user(4004)
+    await enrol(user, world.codes[Role.STUDENT])
+    fake_api.fail_next("sendMessage", Fault.retry_after(1), chat_id=user.id)
+    await user.send("/help")
+    assert "/sprog" in (await user.next_message(timeout=8)).text
+    assert fake_api.count_429 >= 1
+
+
+async def test_blocked_user_is_marked_inactive_without_crashing(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    user = fake_api.user(4005)
+    other = fake_api.user(4006)
+    await enrol(user, world.codes[Role.STUDENT])
+    fake_api.block(user.id)
+    await user.send("/help")
+    await other.send("/start")  # the bot keeps serving others
+    assert "invitationslinket" in (await other.next_message()).text
+
+    async def inactive() -> bool:
+        async with world.runtime.engine.connect() as conn:
+            query = select(PersonRow.active).where(PersonRow.telegram_id == user.id)
+            return await conn.scalar(query) is False
+
+    await eventually(inactive)
+
+
+async def test_bad_request_and_server_error_get_logged_not_crashed(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    user = fake_api.user(4007)
+    await enrol(user, world.codes[Role.STUDENT])
+    fake_api.fail_next("sendMessage", Fault.bad_request("Bad Request: injected"), chat_id=user.id)
+    await user.send("/help")
+    apology = await user.next_message()
+    assert "noget gik galt" in apology.text
+    fake_api.fail_next("sendMessage", Fault.server_error(502), chat_id=user.id)
+    await user.send("/help")
+    assert "noget gik galt" in (await user.next_message()).text
+    await user.send("/help")
+    assert "/sprog" in (await user.next_message()).text

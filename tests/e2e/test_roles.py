@@ -1,0 +1,101 @@
+"""Coordinator flows and role checks over real HTTP."""
+
+from __future__ import annotations
+
+from bot.services.access import Actor
+from bot.services.domain import Role
+from tests.e2e.conftest import ADMIN_ID, World, make_world
+from tests.e2e.flows import enrol
+from tests.fakebotapi import FakeBotApi
+
+
+async def _cast(fake_api: FakeBotApi, world: World) -> tuple:
+    coordinator = fake_api.user(3001, first_name="Karin")
+    student = fake_api.user(3002, first_name="Sofie")
+    supervisor = fake_api.user(3003, first_name="Mads", language_code="en")
+    await enrol(coordinator, world.codes[Role.COORDINATOR])
+    await enrol(student, world.codes[Role.STUDENT])
+    await enrol(supervisor, world.codes[Role.SUPERVISOR], language="en")
+    return coordinator, student, supervisor
+
+
+async def test_coordinator_links_student_to_supervisor(fake_api: FakeBotApi, world: World) -> None:
+    coordinator, student, supervisor = await _cast(fake_api, world)
+    await coordinator.send("/link")
+    students = await coordinator.next_message()
+    assert "hvilken studerende" in students.text
+    await coordinator.press(students, "Sofie")
+    supervisors = await coordinator.wait_edit(students)
+    assert supervisors.button_texts() == ["Mads"]
+    await coordinator.press(supervisors, "Mads")
+    done = await coordinator.wait_edit(supervisors)
+    assert "Mads er nu vejleder for Sofie" in done.text
+    assert "Din vejleder er Mads" in (await student.next_message()).text
+    assert "You are now supervisor for Sofie" in (await supervisor.next_message()).text
+    export = await world.runtime.services.privacy.export(student.id)
+    assert export.supervisors == ["Mads"]
+
+
+async def test_student_and_supervisor_cannot_use_coordinator_commands(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    _coordinator, student, supervisor = await _cast(fake_api, world)
+    for user, refusal in ((student, "Kun koordinatorer"), (supervisor, "Only coordinators")):
+        await user.send("/link")
+        assert refusal in (await user.next_message()).text
+        await user.send("/invitation")
+        assert refusal in (await user.next_message()).text
+    stranger = fake_api.user(3999, language_code="en")
+    await stranger.send("/link")
+    assert "Only coordinators" in (await stranger.next_message()).text
+
+
+async def test_forged_link_button_is_refused_server_side(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    _coordinator, student, _supervisor = await _cast(fake_api, world)
+    people = await world.runtime.services.coordination.cohort_people(Actor.cli(), world.cohort.id)
+    forged = f"lk:v:{world.cohort.id}:{people.students[0].id}:{people.supervisors[0].id}"
+    await student.press_data(student.messages[-1].message_id, forged)
+    assert "din rolle" in (await student.next_message()).text
+    assert (await world.runtime.services.privacy.export(student.id)).supervisors == []
+
+
+async def test_coordinator_cannot_reach_another_cohort(fake_api: FakeBotApi, world: World) -> None:
+    coordinator, _student, _supervisor = await _cast(fake_api, world)
+    other = await make_world(world.runtime, name="Andet hold")
+    await coordinator.press_data(
+        coordinator.messages[-1].message_id, f"iv:r:{other.cohort.id}:student"
+    )
+    assert "din rolle" in (await coordinator.next_message()).text
+    await coordinator.press_data(coordinator.messages[-1].message_id, f"lk:c:{other.cohort.id}:0")
+    assert "din rolle" in (await coordinator.next_message()).text
+
+
+async def test_coordinator_creates_an_invite_with_qr_code(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    coordinator, _student, _supervisor = await _cast(fake_api, world)
+    await coordinator.send("/invitation")
+    roles = await coordinator.next_message()
+    assert roles.button_texts() == ["Studerende", "Vejleder", "Koordinator"]
+    await coordinator.press(roles, "Vejleder")
+    created = await coordinator.wait_edit(roles)
+    assert f"https://t.me/{fake_api.bot_username}?start=" in created.text
+    photo = await coordinator.next_message()
+    assert photo.kind == "photo"
+    assert photo.file_bytes.startswith(b"\x89PNG")
+    code = photo.caption.rsplit("start=", 1)[1]
+    newcomer = fake_api.user(3010, first_name="Ny")
+    await enrol(newcomer, code)
+    profile = await world.runtime.services.access.profile(newcomer.id)
+    assert profile.roles() == {Role.SUPERVISOR}
+
+
+async def test_admin_coordinates_every_cohort(fake_api: FakeBotApi, world: World) -> None:
+    admin = fake_api.user(ADMIN_ID, first_name="Admin")
+    await enrol(admin, world.codes[Role.SUPERVISOR])
+    await make_world(world.runtime, name="Andet hold")
+    await admin.send("/invitation")
+    choice = await admin.next_message()
+    assert sorted(choice.button_texts()) == ["Andet hold", "Sygeplejersker F27"]
