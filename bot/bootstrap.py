@@ -65,8 +65,14 @@ def build_services(
     )
 
 
-def build_application(settings: Settings, services: Services) -> BotApplication:
-    """Build the PTB Application against the configured Bot API server."""
+def build_application(
+    settings: Settings, services: Services, *, rate_limit: bool = True
+) -> BotApplication:
+    """Build the PTB Application against the configured Bot API server.
+
+    `rate_limit=False` drops the client-side pacing; only benchmarks measuring the bot's
+    own overhead use it.
+    """
     token = settings.token
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -78,13 +84,14 @@ def build_application(settings: Settings, services: Services) -> BotApplication:
         .base_file_url(f"{base}/file/bot")
         .context_types(CONTEXT_TYPES)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(PerChatUpdateProcessor(16))
+        .concurrent_updates(PerChatUpdateProcessor(settings.update_concurrency))
         .connect_timeout(10)
         .read_timeout(15)
         .write_timeout(30)
         .get_updates_read_timeout(45)
     )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     if settings.bot_mode is BotMode.WEBHOOK:
         builder = builder.updater(None)
     application: BotApplication = builder.build()
@@ -94,13 +101,17 @@ def build_application(settings: Settings, services: Services) -> BotApplication:
 
 
 async def start_bot(
-    settings: Settings, *, clock: Clock | None = None, poll_timeout: int = 30
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    poll_timeout: int = 30,
+    rate_limit: bool = True,
 ) -> Runtime:
     """Migrate the database, then start the bot (polling or webhook) and the web app."""
     engine = create_engine(settings.resolved_database_url)
     await migrate.upgrade(engine)
     services = build_services(settings, engine, clock)
-    application = build_application(settings, services)
+    application = build_application(settings, services, rate_limit=rate_limit)
     runtime = Runtime(settings, engine, services, application)
     await application.initialize()
     try:

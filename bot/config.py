@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
+    update_concurrency: int = Field(default=16, ge=1, le=256)
 
     @field_validator("timezone")
     @classmethod

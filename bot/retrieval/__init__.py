@@ -1,0 +1,1 @@
+"""Retrieval over knowledge/ (LangChain + Chroma). Built in issue #3; nothing here yet."""
