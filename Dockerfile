@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     WEB_PORT=8080
 
 WORKDIR /app
-COPY pyproject.toml README.md babel.cfg ./
+COPY pyproject.toml README.md LICENSE babel.cfg ./
 COPY bot ./bot
 COPY knowledge ./knowledge
 # Compile the gettext catalogues first so the .mo files are part of the installed package.

@@ -40,7 +40,7 @@ bot/locale/%/LC_MESSAGES/messages.mo: bot/locale/%/LC_MESSAGES/messages.po | $(V
 i18n: install  ## extract texts from the code and merge them into the .po catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ --no-location --sort-output \
 		--project praktikbot --copyright-holder "Praktikbot contributors" -o bot/locale/messages.pot .
-	$(BIN)/pybabel update -i bot/locale/messages.pot -d bot/locale -D messages --no-location -w 99
+	$(BIN)/pybabel update -i bot/locale/messages.pot -d bot/locale -D messages -w 99 --no-fuzzy-matching
 
 lint: install-dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports

@@ -35,6 +35,10 @@ def parse_expiry(text: str, timezone: str, now: datetime) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
 
 
+def _local(moment: datetime, timezone: str) -> str:
+    return f"{moment.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M} ({timezone})"
+
+
 async def migrate_cmd(args: argparse.Namespace, settings: Settings) -> int:
     """Apply (or revert) database migrations."""
     engine = create_engine(settings.resolved_database_url)
@@ -110,7 +114,8 @@ async def invite_create(args: argparse.Namespace, settings: Settings) -> int:
     write_qr(link, path)
     print(link)
     print(f"code: {invite.code}  role: {invite.role}  cohort: {cohort.name}")
-    print(f"expires: {invite.expires_at or 'never'}  max uses: {invite.max_uses or 'unlimited'}")
+    expiry = _local(invite.expires_at, settings.timezone) if invite.expires_at else "never"
+    print(f"expires: {expiry}  max uses: {invite.max_uses or 'unlimited'}")
     print(f"QR code: {path}")
     return 0
 
@@ -121,7 +126,8 @@ async def invite_list(args: argparse.Namespace, settings: Settings) -> int:
         cohort = await services.coordination.find_cohort(args.cohort)
         for i in await services.coordination.list_invites(CLI, cohort.id):
             state = "revoked" if i.revoked else f"{i.uses}/{i.max_uses or '∞'} used"
-            print(f"{i.code}\t{i.role}\t{state}\texpires {i.expires_at or 'never'}")
+            expiry = _local(i.expires_at, settings.timezone) if i.expires_at else "never"
+            print(f"{i.code}\t{i.role}\t{state}\texpires {expiry}")
     return 0
 
 

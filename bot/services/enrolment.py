@@ -6,8 +6,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bot.services.cpr import contains_cpr
 from bot.services.domain import AuditEntry, Cohort, Department, Invite, InviteProblem, Person
-from bot.services.errors import Invalid, NotFound
+from bot.services.errors import ContainsCpr, Invalid, NotFound
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 MAX_NAME_LENGTH = 64
@@ -43,6 +44,8 @@ def clean_display_name(raw: str) -> str:
         raise Invalid("control characters")
     if len(name) > MAX_NAME_LENGTH:
         raise Invalid("too long")
+    if contains_cpr(name):
+        raise ContainsCpr("holds a CPR number")
     return name
 
 

@@ -15,3 +15,7 @@ class NotFound(ServiceError):
 
 class Invalid(ServiceError):
     """Input that breaks a rule (the message says which)."""
+
+
+class ContainsCpr(Invalid):
+    """Text holds a CPR number; it was not stored."""

@@ -74,6 +74,8 @@ async def test_name_that_is_too_long_is_refused_kindly(fake_api: FakeBotApi, wor
     await user.next_message()
     await user.send("x" * 500)
     assert "1 til 64" in (await user.next_message()).text
+    await user.send("Anna 010190-1234")
+    assert "ligner et CPR-nummer" in (await user.next_message()).text
     await user.send("/annuller")
     assert "Annulleret" in (await user.next_message()).text
     person = (await world.runtime.services.access.profile(user.id)).person

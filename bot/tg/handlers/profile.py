@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.i18n import N_, gettext_for
-from bot.services.errors import Invalid
+from bot.services.errors import ContainsCpr, Invalid
 from bot.tg.callbacks import unpack
 from bot.tg.commands import set_personal_menu
 from bot.tg.context import BotContext
@@ -98,6 +98,15 @@ async def receive_name(update: Update, context: BotContext, text: str) -> None:
     _ = gettext_for(person.language if person else context.services.default_language)
     try:
         person = await context.services.enrolment.set_display_name(user.id, text)
+    except ContainsCpr:
+        await reply(
+            update,
+            _(
+                "That looks like a CPR number, so I have not stored it. "
+                "Please write only the name you want to be called, or /annuller."
+            ),
+        )
+        return
     except Invalid:
         await reply(
             update,
