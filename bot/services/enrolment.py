@@ -101,8 +101,8 @@ class EnrolmentService:
                     timezone=self._timezone,
                     consent_at=self._clock.now(),
                 )
-            elif not person.active:
-                person = await uow.people.update(person.id, active=True)
+            elif not person.active:  # back after blocking the bot: reachable again
+                person = await uow.people.update(person.id, active=True, blocked_at=None)
             if not await uow.invites.consume(info.invite.id, self._clock.now()):
                 return InviteProblem.USED_UP
             await uow.memberships.add(person.id, info.cohort.id, info.invite.role)
@@ -157,7 +157,7 @@ class EnrolmentService:
         async with self._uow() as uow:
             person = await uow.people.by_telegram_id(telegram_id)
             if person is not None and person.active:
-                await uow.people.update(person.id, active=False)
+                await uow.people.update(person.id, active=False, blocked_at=self._clock.now())
                 await uow.commit()
 
     async def _update(self, telegram_id: int, **fields: object) -> Person:

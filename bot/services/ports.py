@@ -98,7 +98,7 @@ class PersonRepo(Protocol):
         ...
 
     async def update(self, person_id: int, **fields: object) -> Person:
-        """Change fields of a person (display_name, language, timezone, active, awaiting)."""
+        """Change fields (display_name, language, timezone, active, awaiting, blocked_at)."""
         ...
 
     async def delete(self, person_id: int) -> None:

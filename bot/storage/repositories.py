@@ -158,7 +158,14 @@ class SqlPersonRepo(_Repo):
         if row is None:
             raise LookupError(f"person {person_id} not found")
         for name, value in fields.items():
-            if name not in {"display_name", "language", "timezone", "active", "awaiting"}:
+            if name not in {
+                "display_name",
+                "language",
+                "timezone",
+                "active",
+                "awaiting",
+                "blocked_at",
+            }:
                 raise ValueError(f"field {name} cannot be updated")
             setattr(row, name, value)
         await self._s.flush()

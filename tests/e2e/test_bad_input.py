@@ -75,8 +75,9 @@ async def test_blocked_user_is_marked_inactive_without_crashing(
 
     async def inactive() -> bool:
         async with world.runtime.engine.connect() as conn:
-            query = select(PersonRow.active).where(PersonRow.telegram_id == user.id)
-            return await conn.scalar(query) is False
+            query = select(PersonRow.active, PersonRow.blocked_at)
+            row = (await conn.execute(query.where(PersonRow.telegram_id == user.id))).one()
+            return row.active is False and row.blocked_at is not None
 
     await eventually(inactive)
 

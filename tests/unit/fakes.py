@@ -141,7 +141,8 @@ class FakePeople:
         return person
 
     async def update(self, person_id: int, **fields: object) -> Person:
-        """Change fields."""
+        """Change fields (blocked_at is a storage detail the domain type does not carry)."""
+        fields.pop("blocked_at", None)
         person = dataclasses.replace(self.s.people[person_id], **fields)
         self.s.people[person_id] = person
         return person
