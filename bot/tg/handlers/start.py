@@ -143,11 +143,11 @@ async def _joined(
         update, _("Welcome! You have joined {cohort} as {role}.").format(cohort=cohort, role=role)
     )
     user_id = result.person.telegram_id
-    await set_personal_menu(context.bot, await context.services.access.profile(user_id), user_id)
+    profile = await context.services.access.profile(user_id)
+    await set_personal_menu(context.bot, profile, user_id)
     if result.new_person:
         await ask_name_confirmation(update, result.person.display_name, _)
     else:
-        profile = await context.services.access.profile(user_id)
         await reply(update, help_text(profile, language))
 
 
