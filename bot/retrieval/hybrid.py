@@ -1,0 +1,174 @@
+"""Hybrid retrieval: dense (e5 in Chroma) fused with Danish BM25 over stems and over
+character n-grams, at two granularities (chunks, and the sentences inside them), by
+weighted reciprocal rank fusion. A sentence ranking counts for the chunk it belongs to."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from bm25s.stopwords import STOPWORDS_DANISH, STOPWORDS_EN
+
+from bot.retrieval.index import CHUNKS, SENTENCES, KnowledgeIndex, StoredChunk
+from bot.retrieval.lexical import LexicalIndex
+from bot.services.knowledge import Citation, Passage
+
+_WORD = re.compile(r"[a-zæøå]+")
+_EN = frozenset(STOPWORDS_EN) - frozenset(STOPWORDS_DANISH)
+_DA = frozenset(STOPWORDS_DANISH) - frozenset(STOPWORDS_EN)
+LEXICAL = ("stems", "grams", "s_stems", "s_grams")
+MODES = {
+    "hybrid": ("dense", "stems", "grams", "s_dense", "s_stems", "s_grams"),
+    "bm25": ("stems",),
+    "dense": ("dense",),
+}
+
+
+@dataclass(slots=True)
+class Hit:
+    """One fused candidate chunk with the signals behind its rank."""
+
+    chunk: StoredChunk
+    fused: float = 0.0
+    dense: float = 0.0
+    sentence_dense: float = 0.0
+    sentence: str | None = None
+    ranks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def body(self) -> str:
+        """The chunk text without its "title › section" prefix."""
+        return self.chunk.text[int(self.chunk.metadata.get("prefix_len", 0)) :]
+
+
+def looks_english(text: str) -> bool:
+    """Guess whether a question is English (its lexical match to Danish text is weak)."""
+    words = _WORD.findall(text.lower())
+    return sum(w in _EN for w in words) > sum(w in _DA for w in words)
+
+
+def citation(chunk: StoredChunk) -> Citation:
+    """Return the citation of a stored chunk."""
+    meta = chunk.metadata
+    return Citation(
+        title=str(meta.get("title", "")),
+        section=str(meta.get("section") or "") or None,
+        page=int(meta.get("page") or 0) or None,
+        source=str(meta.get("source", "")),
+        scope=str(meta.get("scope", "all")),
+    )
+
+
+def _body(entry: StoredChunk) -> str:
+    return entry.text[int(entry.metadata.get("prefix_len", 0)) :]
+
+
+class HybridRetriever:
+    """Implements the Retriever port over a KnowledgeIndex."""
+
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        weights: dict[str, float] | None = None,
+        mode: str = "hybrid",
+        english_lexical: float = 0.3,
+        k0: int = 60,
+        candidates: int = 40,
+    ) -> None:
+        self.index = index
+        self.channels = MODES[mode]
+        self.weights = {name: 1.0 for name in self.channels} | (weights or {})
+        self.english_lexical, self.k0, self.candidates = english_lexical, k0, candidates
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the in-memory indexes from what is stored (after an ingestion)."""
+        self._chunks = self.index.stored(CHUNKS)
+        self._sentences = self.index.stored(SENTENCES)
+        self._chunk_pos = {c.metadata.get("chunk_key"): i for i, c in enumerate(self._chunks)}
+        self._chunk_by_id = {c.id: i for i, c in enumerate(self._chunks)}
+        self._parent = [
+            self._chunk_pos.get(s.metadata.get("chunk_key"), -1) for s in self._sentences
+        ]
+        self._sentence_by_id = {s.id: i for i, s in enumerate(self._sentences)}
+        self._chunk_scopes = np.array([str(c.metadata.get("scope", "all")) for c in self._chunks])
+        self._sentence_scopes = np.array(
+            [str(s.metadata.get("scope", "all")) for s in self._sentences]
+        )
+        self._chunk_lexical = LexicalIndex([c.text for c in self._chunks])
+        self._sentence_lexical = LexicalIndex([s.text for s in self._sentences])
+
+    async def search(self, question: str, k: int, scopes: Sequence[str]) -> list[Passage]:
+        """Return up to k passages, best first."""
+        hits = await self.hits(question, scopes)
+        return [Passage(h.body, citation(h.chunk), h.fused) for h in hits[:k]]
+
+    async def hits(self, question: str, scopes: Sequence[str]) -> list[Hit]:
+        """Return fused candidates with their signals, best first."""
+        if not self._chunks or not question.strip():
+            return []
+        rankings = await self._rankings(question, list(scopes))
+        lexical_weight = self.english_lexical if looks_english(question) else 1.0
+        hits: dict[int, Hit] = {}
+        for name, ranking in rankings.items():
+            weight = self.weights.get(name, 0.0) * (lexical_weight if name in LEXICAL else 1.0)
+            for rank, (pos, sentence, score) in enumerate(ranking):
+                hit = hits.setdefault(pos, Hit(self._chunks[pos]))
+                hit.ranks[name] = rank
+                hit.fused += weight / (self.k0 + rank + 1)
+                if name == "dense":
+                    hit.dense = score
+                elif name == "s_dense":
+                    hit.sentence_dense = max(hit.sentence_dense, score)
+                if sentence is not None and hit.sentence is None:
+                    hit.sentence = sentence
+        return sorted(hits.values(), key=lambda h: -h.fused)
+
+    async def _rankings(
+        self, question: str, scopes: list[str]
+    ) -> dict[str, list[tuple[int, str | None, float]]]:
+        """Return each channel's ranking of chunk positions (with the sentence that won it)."""
+        result: dict[str, list[tuple[int, str | None, float]]] = {}
+        if "dense" in self.channels or "s_dense" in self.channels:
+            vector = await asyncio.to_thread(self.index.embeddings.embed_query, question)
+            if "dense" in self.channels:
+                found = await asyncio.to_thread(
+                    self.index.dense, vector, self.candidates, scopes, CHUNKS
+                )
+                result["dense"] = [
+                    (self._chunk_by_id[i], None, sim) for i, sim in found if i in self._chunk_by_id
+                ]
+            if "s_dense" in self.channels:
+                found = await asyncio.to_thread(
+                    self.index.dense, vector, 3 * self.candidates, scopes, SENTENCES
+                )
+                ids = [
+                    (self._sentence_by_id[i], sim) for i, sim in found if i in self._sentence_by_id
+                ]
+                result["s_dense"] = self._to_chunks(ids)
+        if any(name in self.channels for name in LEXICAL):
+            chunk_mask = np.isin(self._chunk_scopes, scopes)
+            stems, grams = self._chunk_lexical.rank(question, chunk_mask, self.candidates)
+            result["stems"] = [(p, None, 0.0) for p in stems]
+            result["grams"] = [(p, None, 0.0) for p in grams]
+            sentence_mask = np.isin(self._sentence_scopes, scopes)
+            s_stems, s_grams = self._sentence_lexical.rank(
+                question, sentence_mask, 3 * self.candidates
+            )
+            result["s_stems"] = self._to_chunks([(p, 0.0) for p in s_stems])
+            result["s_grams"] = self._to_chunks([(p, 0.0) for p in s_grams])
+        return {name: ranking for name, ranking in result.items() if name in self.channels}
+
+    def _to_chunks(self, ranked: list[tuple[int, float]]) -> list[tuple[int, str | None, float]]:
+        """Rank chunks by their best sentence, keeping that sentence."""
+        seen: set[int] = set()
+        ranking: list[tuple[int, str | None, float]] = []
+        for pos, score in ranked:
+            parent = self._parent[pos]
+            if parent >= 0 and parent not in seen:
+                seen.add(parent)
+                ranking.append((parent, _body(self._sentences[pos]), score))
+        return ranking

@@ -1,0 +1,162 @@
+"""The knowledge index: chunks in Chroma (cosine space), kept in step with knowledge/ by
+LangChain's indexing API and a record manager, so unchanged documents are never embedded
+again and removed documents leave the index."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_classic.indexes import SQLRecordManager
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.indexing import index as sync_index
+
+from bot.retrieval.chunking import MAX_WORDS, chunk_sections, sentence_documents
+from bot.retrieval.loaders import knowledge_files, load_path
+
+log = logging.getLogger(__name__)
+CHUNKS = "knowledge_chunks"
+SENTENCES = "knowledge_sentences"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """What an ingestion changed."""
+
+    files: int
+    chunks: int
+    added: int
+    updated: int
+    skipped: int
+    deleted: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    """A chunk as stored: id, full text (prefix + body) and metadata."""
+
+    id: str
+    text: str
+    metadata: dict
+
+
+class KnowledgeIndex:
+    """Chunks and their sentences in two Chroma collections (embedded under DATA_DIR/chroma,
+    or on a server at CHROMA_URL), each with its LangChain record manager."""
+
+    def __init__(
+        self, embeddings: Embeddings, data_dir: Path, chroma_url: str | None = None
+    ) -> None:
+        self.embeddings = embeddings
+        folder = data_dir / "chroma"
+        folder.mkdir(parents=True, exist_ok=True)
+        client = _client(folder, chroma_url)
+        self.stores = {
+            name: Chroma(
+                collection_name=name,
+                embedding_function=embeddings,
+                client=client,
+                collection_configuration={"hnsw": {"space": "cosine"}},
+            )
+            for name in (CHUNKS, SENTENCES)
+        }
+        self.records = {
+            name: SQLRecordManager(
+                f"chroma/{name}", db_url=f"sqlite:///{folder / 'records.sqlite'}"
+            )
+            for name in (CHUNKS, SENTENCES)
+        }
+        for records in self.records.values():
+            records.create_schema()
+
+    def ingest(
+        self,
+        root: Path,
+        paths: Sequence[Path] | None = None,
+        progress: bool = False,
+        max_words: int = MAX_WORDS,
+    ) -> IngestReport:
+        """Index the documents under root (or only `paths`); returns what changed."""
+        files = list(paths) if paths else knowledge_files(root)
+        sections = (doc for path in files for doc in load_path(path, root))
+        chunks = chunk_sections(sections, max_words)
+        docs = {CHUNKS: chunks, SENTENCES: sentence_documents(chunks)}
+        totals = {"num_added": 0, "num_updated": 0, "num_skipped": 0, "num_deleted": 0}
+        for name, batch in docs.items():
+            self._forget_records_if_store_was_emptied(name)
+            result = sync_index(
+                _progress(batch, progress, name),
+                self.records[name],
+                self.stores[name],
+                cleanup="incremental" if paths else "full",
+                source_id_key="source",
+                batch_size=64,
+                key_encoder="sha256",
+            )
+            for key in totals:
+                totals[key] += int(result.get(key, 0))
+        return IngestReport(
+            files=len(files),
+            chunks=len(chunks),
+            added=totals["num_added"],
+            updated=totals["num_updated"],
+            skipped=totals["num_skipped"],
+            deleted=totals["num_deleted"],
+        )
+
+    def stored(self, name: str = CHUNKS) -> list[StoredChunk]:
+        """Return every stored chunk (or sentence); the lexical indexes are built from these."""
+        got = self.stores[name].get(include=["documents", "metadatas"])
+        return [
+            StoredChunk(i, text or "", meta or {})
+            for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+
+    def dense(
+        self, vector: list[float], k: int, scopes: Sequence[str], name: str = CHUNKS
+    ) -> list[tuple[str, float]]:
+        """Return (id, cosine similarity) of the k nearest entries within the scopes."""
+        found = self.stores[name].similarity_search_by_vector_with_relevance_scores(
+            vector, k=k, filter={"scope": {"$in": list(scopes)}}
+        )
+        return [(doc.id or "", 1.0 - distance) for doc, distance in found]
+
+    def is_empty(self, name: str = CHUNKS) -> bool:
+        """Return whether nothing is indexed yet."""
+        return not self.stores[name].get(limit=1)["ids"]
+
+    def _forget_records_if_store_was_emptied(self, name: str) -> None:
+        # If the Chroma data was wiped but the records survived, every document would count
+        # as "unchanged" and nothing would be embedded again.
+        records = self.records[name]
+        if self.is_empty(name) and records.list_keys(limit=1):
+            log.warning("the %s store is empty but records remain: re-indexing", name)
+            records.delete_keys(records.list_keys())
+
+
+def _client(folder: Path, chroma_url: str | None) -> chromadb.ClientAPI:
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if not chroma_url:
+        return chromadb.PersistentClient(path=str(folder), settings=settings)
+    url = urlparse(chroma_url)
+    return chromadb.HttpClient(
+        host=url.hostname or "localhost",
+        port=url.port or 8000,
+        ssl=url.scheme == "https",
+        settings=settings,
+    )
+
+
+def _progress(docs: list[Document], enabled: bool, name: str) -> Iterable[Document]:
+    if not enabled:
+        return docs
+    from tqdm import tqdm
+
+    return iter(tqdm(docs, desc=f"indexing {name}", unit="doc"))

@@ -1,0 +1,88 @@
+"""Lexical ranking for Danish: BM25 over Snowball stems, and BM25 over character n-grams
+of the stems, which matches the parts of compounds ("vejlederuddannelse" ~ "vejleder")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_DANISH
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STOP = frozenset(STOPWORDS_DANISH) | frozenset(
+    [
+        "hvad",
+        "hvem",
+        "hvor",
+        "hvordan",
+        "hvorfor",
+        "hvornår",
+        "hvilke",
+        "hvilken",
+        "hvilket",
+        "skal",
+        "kan",
+        "mange",
+    ]
+)
+NGRAM = 4
+
+
+@cache
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("danish")
+
+
+def stems(text: str) -> list[str]:
+    """Lower-case words, Danish stop words removed, stemmed (numbers kept whole)."""
+    words = [
+        w for w in _WORD.findall(text.lower()) if w not in _STOP and (len(w) > 1 or w.isdigit())
+    ]
+    return _stemmer().stemWords(words)
+
+
+def ngrams(tokens: Sequence[str], n: int = NGRAM) -> list[str]:
+    """Character n-grams of each stem with boundary marks; short stems stay whole."""
+    grams: list[str] = []
+    for token in tokens:
+        marked = f"<{token}>"
+        if len(marked) <= n:
+            grams.append(marked)
+        else:
+            grams.extend(marked[i : i + n] for i in range(len(marked) - n + 1))
+    return grams
+
+
+class LexicalIndex:
+    """Two BM25 indexes over the same texts: stems and stem n-grams."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.size = len(texts)
+        stemmed = [stems(t) or ["∅"] for t in texts]
+        self._stems = bm25s.BM25()
+        self._stems.index(stemmed, show_progress=False)
+        self._grams = bm25s.BM25()
+        self._grams.index([ngrams(s) for s in stemmed], show_progress=False)
+
+    def rank(self, query: str, mask: np.ndarray | None, k: int) -> tuple[list[int], list[int]]:
+        """Return document indices ranked by stems and by n-grams (positive scores only)."""
+        query_stems = stems(query)
+        return (
+            self._top(self._stems, query_stems, mask, k),
+            self._top(self._grams, ngrams(query_stems), mask, k),
+        )
+
+    def _top(
+        self, index: bm25s.BM25, tokens: list[str], mask: np.ndarray | None, k: int
+    ) -> list[int]:
+        if not tokens or self.size == 0:
+            return []
+        scores = index.get_scores(tokens)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        order = np.argsort(-scores)[: min(k, self.size)]
+        return [int(i) for i in order if scores[i] > 0]

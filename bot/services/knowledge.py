@@ -1,0 +1,70 @@
+"""Types and ports for answering questions from the knowledge base."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+SCOPE_ALL = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Where a passage stands: document title, section and page (PDF or marked Markdown)."""
+
+    title: str
+    section: str | None
+    page: int | None
+    source: str
+    scope: str = SCOPE_ALL
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrieved chunk of a document with its fused relevance score."""
+
+    text: str
+    citation: Citation
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the answerer found: extracted text with numbered citations, or an abstention.
+
+    `text` is in the documents' language (mostly Danish); the framing around it is the
+    driver's job, in the asker's language. `citations[i]` is source [i+1] in `text`.
+    """
+
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    confidence: float
+    passages: tuple[Passage, ...] = field(default_factory=tuple)
+    generated: bool = False
+
+
+def scopes_for(department_keys: Sequence[str], cohort_ids: Sequence[int]) -> list[str]:
+    """Return the scopes a person may read: everything general, plus their own units."""
+    return [
+        SCOPE_ALL,
+        *(f"dept:{key}" for key in department_keys),
+        *(f"cohort:{cid}" for cid in cohort_ids),
+    ]
+
+
+class Retriever(Protocol):
+    """Finds passages for a question within the given scopes."""
+
+    async def search(self, question: str, k: int, scopes: Sequence[str]) -> Sequence[Passage]:
+        """Return up to k passages, best first."""
+        ...
+
+
+class Answerer(Protocol):
+    """Answers a question from retrieved passages, or abstains when evidence is weak."""
+
+    async def answer(self, question: str, scopes: Sequence[str]) -> Answer:
+        """Return the answer (never raises for an ordinary question)."""
+        ...
