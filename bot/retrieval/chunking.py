@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from langchain_core.documents import Document
 
-MAX_WORDS = 70
+MAX_WORDS = 60
 # A sentence ends at . ! ? or : followed by space and an upper-case letter, digit or quote;
 # Danish abbreviations ("ca. 44.000", "bl.a. at", "fx. en") are followed by lower case or digits
 # glued to them and so are not cut.

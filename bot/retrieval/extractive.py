@@ -3,16 +3,26 @@ or an abstention when the evidence is weak. No language model is involved."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from bot.retrieval.chunking import units
-from bot.retrieval.hybrid import Hit, HybridRetriever, citation, looks_english
-from bot.retrieval.lexical import ngrams, stems
+from bot.retrieval.hybrid import (
+    Hit,
+    HybridRetriever,
+    best_sentence_coverage,
+    citation,
+    looks_english,
+)
+from bot.retrieval.lexical import coverage
 from bot.services.knowledge import Answer, Passage
+
+# Calibrated on the development questions and the project's own set (bench/data): Danish
+# answerable questions score from about 0.56 up, unanswerable ones at most about 0.70; an
+# English question whose answer stands in Danish text has only its dense similarity
+# (answerable >= 0.837, unanswerable <= 0.818 on the same sets), shifted onto this scale.
+THRESHOLD = 0.70
+ENGLISH_DENSE_OFFSET = 0.13
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,34 +35,20 @@ class Evidence:
 
     @property
     def confidence(self) -> float:
-        """Combine the signals into one number in [0, 1]."""
-        if self.english:  # Danish text shares few words with an English question
-            return self.dense
-        return 0.5 * self.dense + 0.5 * self.coverage
-
-
-def coverage(question: str, text: str) -> float:
-    """Fraction of the question's content stems found in text (partly, by n-grams)."""
-    wanted = stems(question)
-    if not wanted:
-        return 0.0
-    have = set(stems(text))
-    have_grams = set(ngrams(list(have)))
-    total = 0.0
-    for stem in wanted:
-        if stem in have:
-            total += 1.0
-        else:
-            grams = ngrams([stem])
-            total += sum(g in have_grams for g in grams) / len(grams)
-    return total / len(wanted)
+        """Combine the signals into one number; answers need THRESHOLD or more."""
+        if self.dense == 0.0:  # lexical-only retrieval: coverage is all there is
+            return self.coverage
+        mixed = 0.5 * self.dense + 0.5 * self.coverage
+        if self.english:  # an English question shares few words with Danish text
+            return max(mixed, self.dense - ENGLISH_DENSE_OFFSET)
+        return mixed
 
 
 class ExtractiveAnswerer:
     """Implements the Answerer port without a language model."""
 
     def __init__(
-        self, retriever: HybridRetriever, threshold: float = 0.6, max_sentences: int = 2
+        self, retriever: HybridRetriever, threshold: float = THRESHOLD, max_sentences: int = 2
     ) -> None:
         self.retriever = retriever
         self.threshold = threshold
@@ -68,7 +64,7 @@ class ExtractiveAnswerer:
         if evidence.confidence < self.threshold:
             return Answer("", (), True, evidence.confidence, passages)
         best = hits[0]
-        sentences = await self._best_sentences(question, best, evidence.english)
+        sentences = self._best_sentences(question, best, evidence.english)
         text = " ".join(sentences) + " [1]"
         return Answer(text, (citation(best.chunk),), False, evidence.confidence, passages)
 
@@ -76,21 +72,21 @@ class ExtractiveAnswerer:
         """Measure the support of the best hit."""
         best = hits[0]
         dense = max((max(h.dense, h.sentence_dense) for h in hits[:3]), default=0.0)
-        return Evidence(dense, coverage(question, best.chunk.text), looks_english(question))
+        coverage = best_sentence_coverage(question, best, self.retriever.idf)
+        return Evidence(dense, coverage, looks_english(question))
 
-    async def _best_sentences(self, question: str, hit: Hit, english: bool) -> list[str]:
+    def _best_sentences(self, question: str, hit: Hit, english: bool) -> list[str]:
+        """Pick the sentence that answers: for Danish the one covering the question best,
+        for English the one the sentence-level dense search found (no embedding here)."""
         sentences = units(hit.body) or [hit.body]
         if len(sentences) <= self.max_sentences:
             return sentences
-        if english:
-            embeddings = self.retriever.index.embeddings
-            vectors = np.array(await asyncio.to_thread(embeddings.embed_documents, sentences))
-            query = np.array(await asyncio.to_thread(embeddings.embed_query, question))
-            scores = list(vectors @ query)
+        if english and hit.sentence in sentences:
+            best = sentences.index(hit.sentence)
         else:
-            scores = [coverage(question, s) for s in sentences]
-        best = int(np.argmax(scores))
+            scores = [coverage(question, s, self.retriever.idf) for s in sentences]
+            best = max(range(len(sentences)), key=lambda i: scores[i])
         chosen = [best]
         if len(sentences[best].split()) < 15 and best + 1 < len(sentences):
             chosen.append(best + 1)
-        return [sentences[i] for i in sorted(chosen)]
+        return [sentences[i] for i in chosen]

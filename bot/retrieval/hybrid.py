@@ -6,19 +6,139 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from bm25s.stopwords import STOPWORDS_DANISH, STOPWORDS_EN
 
+from bot.retrieval.chunking import units
 from bot.retrieval.index import CHUNKS, SENTENCES, KnowledgeIndex, StoredChunk
-from bot.retrieval.lexical import LexicalIndex
+from bot.retrieval.lexical import LexicalIndex, coverage, stems
+from bot.retrieval.rerank import evidence, question_type
 from bot.services.knowledge import Citation, Passage
 
 _WORD = re.compile(r"[a-zæøå]+")
-_EN = frozenset(STOPWORDS_EN) - frozenset(STOPWORDS_DANISH)
-_DA = frozenset(STOPWORDS_DANISH) - frozenset(STOPWORDS_EN)
+# Common function words that exist in one language only ("i", "dog", "to" are in both).
+_EN = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "what",
+        "when",
+        "where",
+        "who",
+        "whom",
+        "which",
+        "why",
+        "how",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "may",
+        "might",
+        "should",
+        "would",
+        "will",
+        "shall",
+        "my",
+        "your",
+        "our",
+        "their",
+        "you",
+        "we",
+        "they",
+        "it",
+        "its",
+        "of",
+        "on",
+        "at",
+        "with",
+        "about",
+        "after",
+        "before",
+        "and",
+        "or",
+        "be",
+        "been",
+        "have",
+        "has",
+        "had",
+        "there",
+        "this",
+        "that",
+        "these",
+        "those",
+        "get",
+        "from",
+        "if",
+        "not",
+        "any",
+        "much",
+        "many",
+    ]
+)
+_DA = frozenset(
+    [
+        "hvad",
+        "hvem",
+        "hvor",
+        "hvordan",
+        "hvornår",
+        "hvorfor",
+        "hvilke",
+        "hvilken",
+        "hvilket",
+        "er",
+        "og",
+        "jeg",
+        "du",
+        "det",
+        "den",
+        "en",
+        "et",
+        "på",
+        "til",
+        "af",
+        "med",
+        "at",
+        "kan",
+        "skal",
+        "må",
+        "ikke",
+        "har",
+        "som",
+        "om",
+        "der",
+        "de",
+        "vi",
+        "min",
+        "mit",
+        "mine",
+        "din",
+        "dit",
+        "dine",
+        "efter",
+        "før",
+        "også",
+        "eller",
+        "hos",
+        "mig",
+        "dig",
+        "sig",
+        "være",
+        "blev",
+        "bliver",
+        "mange",
+        "meget",
+    ]
+)
 LEXICAL = ("stems", "grams", "s_stems", "s_grams")
 MODES = {
     "hybrid": ("dense", "stems", "grams", "s_dense", "s_stems", "s_grams"),
@@ -46,7 +166,10 @@ class Hit:
 
 def looks_english(text: str) -> bool:
     """Guess whether a question is English (its lexical match to Danish text is weak)."""
-    words = _WORD.findall(text.lower())
+    lowered = text.lower()
+    if any(ch in lowered for ch in "æøå"):
+        return False
+    words = _WORD.findall(lowered)
     return sum(w in _EN for w in words) > sum(w in _DA for w in words)
 
 
@@ -60,6 +183,19 @@ def citation(chunk: StoredChunk) -> Citation:
         source=str(meta.get("source", "")),
         scope=str(meta.get("scope", "all")),
     )
+
+
+def best_sentence_coverage(
+    question: str, hit: Hit, idf: Callable[[str], float] | None = None
+) -> float:
+    """How much of the question one sentence of the hit covers, with its title and section."""
+    meta = hit.chunk.metadata
+    context = f"{meta.get('title', '')} {meta.get('section', '')} "
+    return max((coverage(question, context + s, idf) for s in units(hit.body)), default=0.0)
+
+
+def _section_and_body(entry: StoredChunk) -> str:
+    return f"{entry.metadata.get('section', '')}\n{_body(entry)}"
 
 
 def _body(entry: StoredChunk) -> str:
@@ -77,8 +213,11 @@ class HybridRetriever:
         english_lexical: float = 0.3,
         k0: int = 60,
         candidates: int = 40,
+        answer_type_bonus: float = 0.03,
+        sentence_bonus: float = 0.03,
     ) -> None:
         self.index = index
+        self.answer_type_bonus, self.sentence_bonus = answer_type_bonus, sentence_bonus
         self.channels = MODES[mode]
         self.weights = {name: 1.0 for name in self.channels} | (weights or {})
         self.english_lexical, self.k0, self.candidates = english_lexical, k0, candidates
@@ -98,8 +237,12 @@ class HybridRetriever:
         self._sentence_scopes = np.array(
             [str(s.metadata.get("scope", "all")) for s in self._sentences]
         )
-        self._chunk_lexical = LexicalIndex([c.text for c in self._chunks])
+        self._chunk_lexical = LexicalIndex([_section_and_body(c) for c in self._chunks])
         self._sentence_lexical = LexicalIndex([s.text for s in self._sentences])
+
+    def idf(self, stem: str) -> float:
+        """Inverse sentence frequency of a stem in the knowledge base."""
+        return self._sentence_lexical.idf(stem)
 
     async def search(self, question: str, k: int, scopes: Sequence[str]) -> list[Passage]:
         """Return up to k passages, best first."""
@@ -125,7 +268,23 @@ class HybridRetriever:
                     hit.sentence_dense = max(hit.sentence_dense, score)
                 if sentence is not None and hit.sentence is None:
                     hit.sentence = sentence
-        return sorted(hits.values(), key=lambda h: -h.fused)
+        ranked = sorted(hits.values(), key=lambda h: -h.fused)
+        if len(self.channels) > 1:  # the single-channel baselines stay plain rankings
+            self._rerank(question, ranked[: self.candidates])
+            ranked.sort(key=lambda h: -h.fused)
+        return ranked
+
+    def _rerank(self, question: str, top: list[Hit]) -> None:
+        """Add sentence-level evidence: the answer form asked for, and one sentence that
+        (with its title and section) covers the question's words."""
+        kind = question_type(question)
+        wanted = set(stems(question))
+        english = looks_english(question)
+        for hit in top:
+            if kind.definition_of or kind.quantity or kind.date or kind.why:
+                hit.fused += self.answer_type_bonus * evidence(kind, wanted, hit.body)
+            if not english:
+                hit.fused += self.sentence_bonus * best_sentence_coverage(question, hit)
 
     async def _rankings(
         self, question: str, scopes: list[str]

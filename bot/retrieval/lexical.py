@@ -3,8 +3,10 @@ of the stems, which matches the parts of compounds ("vejlederuddannelse" ~ "vejl
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from functools import cache
 
 import bm25s
@@ -63,10 +65,15 @@ class LexicalIndex:
     def __init__(self, texts: Sequence[str]) -> None:
         self.size = len(texts)
         stemmed = [stems(t) or ["∅"] for t in texts]
+        self._df = Counter(stem for tokens in stemmed for stem in set(tokens))
         self._stems = bm25s.BM25()
         self._stems.index(stemmed, show_progress=False)
         self._grams = bm25s.BM25()
         self._grams.index([ngrams(s) for s in stemmed], show_progress=False)
+
+    def idf(self, stem: str) -> float:
+        """Inverse document frequency; a stem found nowhere gets the highest value."""
+        return math.log((self.size + 1) / (self._df.get(stem, 0) + 0.5))
 
     def rank(self, query: str, mask: np.ndarray | None, k: int) -> tuple[list[int], list[int]]:
         """Return document indices ranked by stems and by n-grams (positive scores only)."""
@@ -86,3 +93,25 @@ class LexicalIndex:
             scores = np.where(mask, scores, 0.0)
         order = np.argsort(-scores)[: min(k, self.size)]
         return [int(i) for i in order if scores[i] > 0]
+
+
+def coverage(question: str, text: str, idf: Callable[[str], float] | None = None) -> float:
+    """Share of the question's content stems found in text, each weighted by its IDF when
+    given (rare words matter most; a word the corpus never uses counts fully against).
+    A stem that is not there whole counts partly when most of its n-grams are (compounds)."""
+    wanted = stems(question)
+    if not wanted:
+        return 0.0
+    have = set(stems(text))
+    have_grams = set(ngrams(list(have)))
+    total = weights = 0.0
+    for stem in wanted:
+        weight = idf(stem) if idf else 1.0
+        weights += weight
+        if stem in have:
+            total += weight
+        else:
+            grams = ngrams([stem])
+            share = sum(g in have_grams for g in grams) / len(grams)
+            total += weight * share if share >= 0.5 else 0.0
+    return total / weights if weights else 0.0
