@@ -31,7 +31,7 @@ from bot.retrieval.hybrid import HybridRetriever  # noqa: E402
 from bot.retrieval.index import KnowledgeIndex  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
-OWN = ROOT / "bench" / "data"
+OWN = ROOT / "bench" / "questions"
 MODES = ("hybrid", "bm25", "dense")
 
 
@@ -109,7 +109,7 @@ async def main() -> None:
             load(EVAL / "dev_questions.jsonl"),
             load(EVAL / "dev_unanswerable.jsonl"),
         ),
-        "own (bench/data)": (
+        "own (bench/questions)": (
             load(OWN / "extra_questions.jsonl"),
             load(OWN / "extra_unanswerable.jsonl"),
         ),

@@ -17,7 +17,7 @@ from bot.retrieval.hybrid import (
 from bot.retrieval.lexical import coverage
 from bot.services.knowledge import Answer, Passage
 
-# Calibrated on the development questions and the project's own set (bench/data): Danish
+# Calibrated on the development questions and the project's own set (bench/questions): Danish
 # answerable questions score from about 0.56 up, unanswerable ones at most about 0.70; an
 # English question whose answer stands in Danish text has only its dense similarity
 # (answerable >= 0.837, unanswerable <= 0.818 on the same sets), shifted onto this scale.
