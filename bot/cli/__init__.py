@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import admin
+from bot.cli import admin, knowledge, questions
 from bot.cli.running import MISSING_TOKEN, serve
 from bot.config import ConfigError, Settings, load_settings
 from bot.services.domain import Profession, Role
@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument("--supervisor", required=True, type=int, help="person id (see `people`)")
     audit = sub.add_parser("audit", help="show the newest privileged actions")
     audit.add_argument("--limit", type=int, default=30)
+    knowledge.add_parsers(sub)
+    questions.add_parsers(sub)
     return parser
 
 
@@ -94,7 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    handler = admin.COMMANDS[(args.command, getattr(args, "action", None))]
+    commands = admin.COMMANDS | knowledge.COMMANDS | questions.COMMANDS
+    handler = commands[(args.command, getattr(args, "action", None))]
     return await handler(args, settings)
 
 

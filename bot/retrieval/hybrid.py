@@ -240,6 +240,10 @@ class HybridRetriever:
         self._chunk_lexical = LexicalIndex([_section_and_body(c) for c in self._chunks])
         self._sentence_lexical = LexicalIndex([s.text for s in self._sentences])
 
+    def scopes(self) -> list[str]:
+        """Return every scope present in the index."""
+        return sorted(set(self._chunk_scopes.tolist()))
+
     def idf(self, stem: str) -> float:
         """Inverse sentence frequency of a stem in the knowledge base."""
         return self._sentence_lexical.idf(stem)

@@ -48,14 +48,13 @@ class StoredChunk:
 
 
 class KnowledgeIndex:
-    """Chunks and their sentences in two Chroma collections (embedded under DATA_DIR/chroma,
-    or on a server at CHROMA_URL), each with its LangChain record manager."""
+    """Chunks and their sentences in two Chroma collections (embedded in `folder`, or on a
+    server at CHROMA_URL), each with its LangChain record manager (kept in `folder`)."""
 
     def __init__(
-        self, embeddings: Embeddings, data_dir: Path, chroma_url: str | None = None
+        self, embeddings: Embeddings, folder: Path, chroma_url: str | None = None
     ) -> None:
         self.embeddings = embeddings
-        folder = data_dir / "chroma"
         folder.mkdir(parents=True, exist_ok=True)
         client = _client(folder, chroma_url)
         self.stores = {

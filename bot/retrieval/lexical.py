@@ -66,6 +66,8 @@ class LexicalIndex:
         self.size = len(texts)
         stemmed = [stems(t) or ["∅"] for t in texts]
         self._df = Counter(stem for tokens in stemmed for stem in set(tokens))
+        if not texts:  # an empty knowledge base: nothing to index, every ranking is empty
+            return
         self._stems = bm25s.BM25()
         self._stems.index(stemmed, show_progress=False)
         self._grams = bm25s.BM25()

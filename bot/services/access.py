@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.services.domain import Cohort, Membership, Person, Role
 from bot.services.errors import NotAllowed
+from bot.services.knowledge import SCOPE_ALL, scopes_for
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 CLI_ACTOR = "cli"
@@ -93,3 +94,20 @@ async def require_coordinator(uow: UnitOfWork, actor: Actor, cohort_id: int) -> 
     cohorts = await coordinated_cohorts(uow, actor)
     if cohort_id not in {c.id for c in cohorts}:
         raise NotAllowed("not a coordinator of this cohort")
+
+
+async def reading_scopes(uow: UnitOfWork, person: Person | None) -> tuple[list[str], int | None]:
+    """Return the scopes a person may read and the cohort their questions belong to."""
+    if person is None:
+        return [SCOPE_ALL], None
+    memberships = await uow.memberships.for_person(person.id)
+    keys: list[str] = []
+    for cohort_id in dict.fromkeys(m.cohort_id for m in memberships):
+        cohort = await uow.cohorts.get(cohort_id)
+        department = await uow.organisations.department(cohort.department_id) if cohort else None
+        if department is not None and department.key not in keys:
+            keys.append(department.key)
+    cohort_ids = list(dict.fromkeys(m.cohort_id for m in memberships))
+    student_of = [m.cohort_id for m in memberships if m.role is Role.STUDENT]
+    home = (student_of or cohort_ids or [None])[0]
+    return scopes_for(keys, cohort_ids), home

@@ -126,3 +126,45 @@ class AuditEntry:
     cohort_id: int | None = None
     target_person_id: int | None = None
     details: dict[str, str | int | None] = field(default_factory=dict)
+
+
+class GapReason(StrEnum):
+    """Why a question counts as a knowledge gap."""
+
+    ABSTAINED = "abstained"
+    UNHELPFUL = "unhelpful"
+    WAITING = "waiting"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question asked in the chat, with what became of it.
+
+    `person_id` is None for someone who has not enrolled: their question is kept
+    anonymously so the gap is still seen. `reply` is a coordinator's answer.
+    """
+
+    id: int
+    text: str
+    language: str
+    asked_at: datetime
+    person_id: int | None
+    cohort_id: int | None
+    abstained: bool
+    confidence: float
+    answer: str | None = None
+    helpful: bool | None = None
+    handed_off_at: datetime | None = None
+    answered_at: datetime | None = None
+    reply: str | None = None
+
+    def gap_reasons(self) -> frozenset[GapReason]:
+        """Return why this question is a knowledge gap (empty when it is not one)."""
+        reasons = set()
+        if self.abstained:
+            reasons.add(GapReason.ABSTAINED)
+        if self.helpful is False:
+            reasons.add(GapReason.UNHELPFUL)
+        if self.handed_off_at is not None and self.answered_at is None:
+            reasons.add(GapReason.WAITING)
+        return frozenset(reasons)

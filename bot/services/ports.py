@@ -16,6 +16,7 @@ from bot.services.domain import (
     Organisation,
     Person,
     Profession,
+    Question,
     Role,
     SupervisionLink,
 )
@@ -182,6 +183,54 @@ class AuditRepo(Protocol):
         ...
 
 
+class QuestionRepo(Protocol):
+    """Questions asked in the chat, their votes, hand-offs and coordinator replies."""
+
+    async def add(self, question: Question) -> Question:
+        """Store a question (its id is ignored) and return it with its new id."""
+        ...
+
+    async def get(self, question_id: int) -> Question | None:
+        """Return a question by id."""
+        ...
+
+    async def set_helpful(self, question_id: int, helpful: bool) -> None:
+        """Record the asker's vote (a later vote replaces it)."""
+        ...
+
+    async def mark_handed_off(self, question_id: int, now: datetime) -> bool:
+        """Mark the question as passed to a person; False when it already was."""
+        ...
+
+    async def record_reply(
+        self, question_id: int, replier_id: int, text: str, now: datetime
+    ) -> None:
+        """Store a coordinator's answer."""
+        ...
+
+    async def add_forward(self, question_id: int, person_id: int, message_id: int) -> None:
+        """Remember the message a question was forwarded in, for reply-to routing."""
+        ...
+
+    async def by_forward(self, person_id: int, message_id: int) -> Question | None:
+        """Return the question forwarded to this person in this message."""
+        ...
+
+    async def for_person(self, person_id: int) -> Sequence[Question]:
+        """Return a person's questions, oldest first."""
+        ...
+
+    async def gaps(
+        self, cohort_ids: Sequence[int] | None, include_anonymous: bool, limit: int = 500
+    ) -> Sequence[Question]:
+        """Return gap questions (abstained, voted down, or waiting for a person), newest first.
+
+        `cohort_ids=None` means every cohort; anonymous and cohort-less questions come
+        only with `include_anonymous`.
+        """
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories; commit explicitly, roll back on error."""
 
@@ -192,6 +241,7 @@ class UnitOfWork(Protocol):
     invites: InviteRepo
     links: LinkRepo
     audit: AuditRepo
+    questions: QuestionRepo
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

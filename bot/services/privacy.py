@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.services.domain import AuditEntry, Cohort, Person, Role
+from bot.services.domain import AuditEntry, Cohort, Person, Question, Role
 from bot.services.errors import NotFound
 from bot.services.ports import Clock, UnitOfWorkFactory
 
@@ -27,6 +27,7 @@ class PersonalData:
     memberships: list[CohortRole] = field(default_factory=list)
     supervisors: list[str] = field(default_factory=list)
     students: list[str] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
 
 
 class PrivacyService:
@@ -53,6 +54,7 @@ class PrivacyService:
             for link in await uow.links.students_of(person.id):
                 if (other := await uow.people.get(link.student_id)) is not None:
                     data.students.append(other.display_name)
+            data.questions.extend(await uow.questions.for_person(person.id))
         return data
 
     async def delete(self, telegram_id: int) -> bool:

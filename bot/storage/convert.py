@@ -11,6 +11,7 @@ from bot.services.domain import (
     Organisation,
     Person,
     Profession,
+    Question,
     Role,
     SupervisionLink,
 )
@@ -22,6 +23,7 @@ from bot.storage.models import (
     MembershipRow,
     OrganisationRow,
     PersonRow,
+    QuestionRow,
     SupervisionLinkRow,
 )
 
@@ -97,4 +99,23 @@ def audit(row: AuditRow) -> AuditEntry:
         cohort_id=row.cohort_id,
         target_person_id=row.target_person_id,
         details=dict(row.details or {}),
+    )
+
+
+def question(row: QuestionRow) -> Question:
+    """Convert a question row."""
+    return Question(
+        id=row.id,
+        text=row.text,
+        language=row.language,
+        asked_at=row.asked_at,
+        person_id=row.person_id,
+        cohort_id=row.cohort_id,
+        abstained=row.abstained,
+        confidence=row.confidence,
+        answer=row.answer,
+        helpful=row.helpful,
+        handed_off_at=row.handed_off_at,
+        answered_at=row.answered_at,
+        reply=row.reply,
     )

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.questions import SqlQuestionRepo
 from bot.storage.repositories import (
     SqlAuditRepo,
     SqlCohortRepo,
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.invites = SqlInviteRepo(session)
         self.links = SqlLinkRepo(session)
         self.audit = SqlAuditRepo(session)
+        self.questions = SqlQuestionRepo(session)
         return self
 
     async def __aexit__(

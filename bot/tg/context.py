@@ -10,7 +10,9 @@ from bot.services.access import AccessService
 from bot.services.coordination import CoordinationService
 from bot.services.enrolment import EnrolmentService
 from bot.services.health import HealthService
+from bot.services.knowledge import Answerer
 from bot.services.privacy import PrivacyService
+from bot.services.questions import QuestionService
 
 
 @dataclass(slots=True)
@@ -22,8 +24,10 @@ class Services:
     coordination: CoordinationService
     privacy: PrivacyService
     health: HealthService
+    questions: QuestionService
     default_language: str
     timezone: str
+    answerer: Answerer | None = None
 
 
 class BotData:

@@ -48,6 +48,7 @@ INVITE_PROBLEMS = {
 # (command, description) pairs; commands are Danish, English aliases are accepted too.
 EVERYONE_COMMANDS = [
     ("help", N_("What I can do for you")),
+    ("spoerg", N_("Ask a question about your placement")),
     ("sprog", N_("Change language (Dansk/English)")),
 ]
 MEMBER_COMMANDS = [
@@ -58,6 +59,7 @@ MEMBER_COMMANDS = [
 COORDINATOR_COMMANDS = [
     ("invitation", N_("Create an invite link and QR code")),
     ("link", N_("Link a student to a supervisor")),
+    ("huller", N_("Questions the documents did not answer well")),
 ]
 ROLE_INTROS = {
     Role.STUDENT: N_(
@@ -70,7 +72,8 @@ ROLE_INTROS = {
         "of the placement conversations, right here in the chat."
     ),
     Role.COORDINATOR: N_(
-        "As a coordinator you create invite links and link students to supervisors."
+        "As a coordinator you create invite links, link students to supervisors and "
+        "answer the questions I pass on to you."
     ),
 }
 
@@ -96,6 +99,7 @@ def help_text(profile: Profile | None, language: str) -> str:
                 "To start, open the invite link or scan the QR code you got from "
                 "your placement coordinator."
             ),
+            "",
         ]
     else:
         lines = [
@@ -106,6 +110,13 @@ def help_text(profile: Profile | None, language: str) -> str:
             if profile.has_role(role):
                 lines.append(_(ROLE_INTROS[role]))
         lines.append("")
+    lines.append(
+        _(
+            "Write a question at any time and I will look for the answer in the placement "
+            "documents."
+        )
+    )
+    lines.append("")
     lines.append(_("Commands:"))
     lines += [f"/{cmd} – {_(desc)}" for cmd, desc in commands_for(profile)]
     return "\n".join(lines)

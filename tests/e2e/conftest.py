@@ -30,8 +30,15 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
 
 
 @pytest.fixture
-def bot_settings(database_url: str, fake_api: FakeBotApi, tmp_path: Path) -> Settings:
-    """Settings that point the bot at the fake server and the test database."""
+def bot_settings(
+    database_url: str,
+    fake_api: FakeBotApi,
+    tmp_path: Path,
+    knowledge_corpus: Path,
+    knowledge_index_dir: Path,
+) -> Settings:
+    """Settings that point the bot at the fake server, the test database and the
+    session's knowledge index (real Chroma and e5, ingested once)."""
     return load_settings(
         _env_file=None,
         telegram_bot_token=TOKEN,
@@ -43,6 +50,9 @@ def bot_settings(database_url: str, fake_api: FakeBotApi, tmp_path: Path) -> Set
         bot_mode="polling",
         default_language="da",
         timezone="Europe/Copenhagen",
+        knowledge_dir=knowledge_corpus,
+        chroma_dir=knowledge_index_dir,
+        ingest_on_start=False,
     )
 
 

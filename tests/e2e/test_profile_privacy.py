@@ -33,7 +33,7 @@ async def test_language_switch_changes_replies_and_menu(
 async def test_default_menus_per_language(fake_api: FakeBotApi, world: World) -> None:
     danish = fake_api.commands[("all_private_chats", "da")]
     english = fake_api.commands[("all_private_chats", "en")]
-    assert [c["command"] for c in danish] == ["start", "help", "sprog"]
+    assert [c["command"] for c in danish] == ["start", "help", "spoerg", "sprog"]
     assert danish[0]["description"].startswith("Tilmeld")
     assert english[0]["description"].startswith("Join")
 

@@ -110,12 +110,17 @@ class SimUser:
         await asyncio.sleep(0)
         return update_id
 
-    async def send(self, text: str) -> int:
-        """Send a text message (a leading /command gets its bot_command entity)."""
+    async def send(self, text: str, reply_to: BotMessage | None = None) -> int:
+        """Send a text message (a leading /command gets its bot_command entity).
+
+        With `reply_to`, the message replies to that bot message (Telegram's reply_to_message).
+        """
         content: dict[str, Any] = {"text": text}
         entities = command_entities(text)
         if entities:
             content["entities"] = entities
+        if reply_to is not None:
+            content["reply_to_message"] = self.fake.message_dict(reply_to)
         return await self._post(content)
 
     async def send_sticker(self, emoji: str = "👍") -> int:

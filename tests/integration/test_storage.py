@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.services.access import Actor
 from bot.services.coordination import CoordinationService
-from bot.services.domain import AuditEntry, InviteProblem, Profession, Role
+from bot.services.domain import AuditEntry, InviteProblem, Profession, Question, Role
 from bot.services.enrolment import Enrolled, EnrolmentService
 from bot.services.privacy import PrivacyService
 from bot.storage.models import Base
@@ -111,6 +111,7 @@ async def test_deletion_leaves_no_row_that_points_at_the_person(
     assert isinstance(student, Enrolled)
     assert isinstance(supervisor, Enrolled)
     await coordination.link(CLI, cohort_id, student.person.id, supervisor.person.id)
+    await _questions_of(uow_factory, clock, cohort_id, student.person.id, supervisor.person.id)
     assert await PrivacyService(uow_factory, clock).delete(555)
     person_id = student.person.id
     async with engine.connect() as conn:
@@ -129,6 +130,28 @@ async def test_deletion_leaves_no_row_that_points_at_the_person(
                         {"v": "Slet Mig"},
                     )
                     assert hits == 0, f"{table.name}.{column.name} still holds the name"
+
+
+async def _questions_of(
+    uow_factory: SqlUnitOfWorkFactory,
+    clock: ManualClock,
+    cohort_id: int,
+    person_id: int,
+    other_id: int,
+) -> None:
+    """Store a question the person asked (forwarded to the other) and one they answered."""
+    async with uow_factory() as uow:
+        own = await uow.questions.add(
+            Question(0, "Slet Mig", "da", clock.now(), person_id, cohort_id, True, 0.2)
+        )
+        await uow.questions.add_forward(own.id, other_id, 41)
+        other = await uow.questions.add(
+            Question(0, "Hvor er kantinen?", "da", clock.now(), other_id, cohort_id, True, 0.2)
+        )
+        await uow.questions.mark_handed_off(other.id, clock.now())
+        await uow.questions.add_forward(other.id, person_id, 42)
+        await uow.questions.record_reply(other.id, person_id, "I stueetagen.", clock.now())
+        await uow.commit()
 
 
 async def test_audit_entries_keep_details(uow_factory: SqlUnitOfWorkFactory) -> None:

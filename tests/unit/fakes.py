@@ -17,6 +17,7 @@ from bot.services.domain import (
     Organisation,
     Person,
     Profession,
+    Question,
     Role,
     SupervisionLink,
 )
@@ -34,6 +35,8 @@ class FakeStore:
         self.invites: dict[int, Invite] = {}
         self.links: list[SupervisionLink] = []
         self.audit: list[AuditEntry] = []
+        self.questions: dict[int, Question] = {}
+        self.forwards: dict[tuple[int, int], int] = {}  # (person id, message id) -> question
         self.commits = 0
 
     def next_id(self, table: dict) -> int:
@@ -154,6 +157,12 @@ class FakePeople:
         self.s.links = [
             link for link in self.s.links if person_id not in (link.student_id, link.supervisor_id)
         ]
+        self.s.questions = {k: q for k, q in self.s.questions.items() if q.person_id != person_id}
+        self.s.forwards = {
+            key: qid
+            for key, qid in self.s.forwards.items()
+            if key[0] != person_id and qid in self.s.questions
+        }
 
 
 class FakeMemberships:
@@ -266,6 +275,71 @@ class FakeAudit:
         return list(reversed(self.s.audit))[:limit]
 
 
+class FakeQuestions:
+    """Questions in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.s = store
+
+    async def add(self, question: Question) -> Question:
+        """Store with a new id."""
+        stored = dataclasses.replace(question, id=self.s.next_id(self.s.questions))
+        self.s.questions[stored.id] = stored
+        return stored
+
+    async def get(self, question_id: int) -> Question | None:
+        """Return by id."""
+        return self.s.questions.get(question_id)
+
+    async def set_helpful(self, question_id: int, helpful: bool) -> None:
+        """Record a vote."""
+        self._change(question_id, helpful=helpful)
+
+    async def mark_handed_off(self, question_id: int, now: datetime) -> bool:
+        """Mark once."""
+        if self.s.questions[question_id].handed_off_at is not None:
+            return False
+        self._change(question_id, handed_off_at=now)
+        return True
+
+    async def record_reply(
+        self, question_id: int, replier_id: int, text: str, now: datetime
+    ) -> None:
+        """Store a reply."""
+        self._change(question_id, reply=text, answered_at=now)
+
+    async def add_forward(self, question_id: int, person_id: int, message_id: int) -> None:
+        """Remember a forwarded message."""
+        self.s.forwards.setdefault((person_id, message_id), question_id)
+
+    async def by_forward(self, person_id: int, message_id: int) -> Question | None:
+        """Find by forwarded message."""
+        question_id = self.s.forwards.get((person_id, message_id))
+        return self.s.questions.get(question_id) if question_id else None
+
+    async def for_person(self, person_id: int) -> Sequence[Question]:
+        """A person's questions, oldest first."""
+        return [q for q in self.s.questions.values() if q.person_id == person_id]
+
+    async def gaps(
+        self, cohort_ids: Sequence[int] | None, include_anonymous: bool, limit: int = 500
+    ) -> Sequence[Question]:
+        """Gap questions, newest first."""
+
+        def visible(q: Question) -> bool:
+            if q.cohort_id is None:
+                return include_anonymous
+            return cohort_ids is None or q.cohort_id in cohort_ids
+
+        hits = [q for q in self.s.questions.values() if q.gap_reasons() and visible(q)]
+        return sorted(hits, key=lambda q: (q.asked_at, q.id), reverse=True)[:limit]
+
+    def _change(self, question_id: int, **fields: object) -> None:
+        self.s.questions[question_id] = dataclasses.replace(
+            self.s.questions[question_id], **fields
+        )
+
+
 class FakeUnitOfWork:
     """A unit of work over a FakeStore; 'rollback' restores a snapshot taken on entry."""
 
@@ -278,6 +352,7 @@ class FakeUnitOfWork:
         self.invites = FakeInvites(store)
         self.links = FakeLinks(store)
         self.audit = FakeAudit(store)
+        self.questions = FakeQuestions(store)
         self._snapshot: dict | None = None
 
     async def __aenter__(self) -> Self:

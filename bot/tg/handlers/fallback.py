@@ -1,4 +1,4 @@
-"""Everything no other handler took: pending answers, media, unknown commands, edits, stale buttons."""
+"""What no other handler took: awaited text, questions, media, unknown commands, edits."""
 
 from __future__ import annotations
 
@@ -6,33 +6,32 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.services.enrolment import AWAITING_NAME
+from bot.services.questions import reply_target
 from bot.tg.context import BotContext
-from bot.tg.handlers.common import translator
-from bot.tg.handlers.profile import NOT_ENROLLED, receive_name
+from bot.tg.handlers.common import translator, whoami
+from bot.tg.handlers.profile import receive_name
+from bot.tg.handlers.questions import answer_question
+from bot.tg.handlers.replies import receive_reply, replied_question
 from bot.tg.render import reply
 
 PRIVATE = filters.ChatType.PRIVATE
 
 
 async def text_message(update: Update, context: BotContext) -> None:
-    """Route free text to whatever the bot is waiting for, or explain what it can do."""
+    """Route free text to whatever the bot is waiting for; anything else is a question."""
     message = update.effective_message
     assert message is not None
-    profile, _ = await translator(update, context)
+    profile, _language = await whoami(update, context)
     text = message.text or ""
-    if profile is None:
-        await reply(update, _(NOT_ENROLLED))
-        return
-    if profile.person.awaiting == AWAITING_NAME:
+    awaiting = profile.person.awaiting if profile else None
+    if awaiting == AWAITING_NAME:
         await receive_name(update, context, text)
-        return
-    await reply(
-        update,
-        _(
-            "Thank you for your message. I cannot answer free text yet — "
-            "/help shows what I can do for you."
-        ),
-    )
+    elif reply_target(awaiting) is not None:
+        await receive_reply(update, context, text)
+    elif profile and (question_id := await replied_question(update, context, profile)):
+        await receive_reply(update, context, text, question_id)
+    else:
+        await answer_question(update, context, text)
 
 
 async def unsupported_message(update: Update, context: BotContext) -> None:

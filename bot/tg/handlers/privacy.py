@@ -6,6 +6,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.i18n import Gettext, gettext_for
+from bot.services.domain import Question
 from bot.services.privacy import PersonalData
 from bot.tg.callbacks import unpack
 from bot.tg.commands import set_personal_menu
@@ -44,7 +45,34 @@ def export_markdown(data: PersonalData, _: Gettext) -> str:
         lines += ["", "## " + _("Your supervisors"), *[f"- {n}" for n in data.supervisors]]
     if data.students:
         lines += ["", "## " + _("Your students"), *[f"- {n}" for n in data.students]]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _questions_section(data.questions, _)) + "\n"
+
+
+def _questions_section(questions: list[Question], _: Gettext) -> list[str]:
+    """Return the person's questions as a Markdown section (nothing when there are none)."""
+    if not questions:
+        return []
+    lines = ["", "## " + _("Your questions")]
+    for question in questions:
+        lines += _question_lines(question, _)
+    return lines
+
+
+def _question_lines(question: Question, _: Gettext) -> list[str]:
+    """Return one question with what became of it, as Markdown list items."""
+    lines = [f"- {question.asked_at:%Y-%m-%d %H:%M UTC}: {question.text}"]
+    if question.answer:
+        lines.append("  - " + _("My answer: {answer}").format(answer=question.answer))
+    if question.helpful is not None:
+        vote = _("helpful") if question.helpful else _("not helpful")
+        lines.append("  - " + _("Your rating: {vote}").format(vote=vote))
+    if question.handed_off_at:
+        lines.append("  - " + _("Passed on to a coordinator"))
+    if question.reply:
+        lines.append(
+            "  - " + _("Answer from your coordinator: {reply}").format(reply=question.reply)
+        )
+    return lines
 
 
 async def export(update: Update, context: BotContext) -> None:

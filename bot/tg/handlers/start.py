@@ -42,6 +42,11 @@ def consent_text(_: Gettext) -> str:
                 "unless you choose to share an entry with your supervisor. Coordinators see "
                 "only numbers, never your text."
             ),
+            _(
+                "Questions you ask me are stored with your cohort. When the documents cannot "
+                "answer one, or you ask me to pass it on, your coordinators see its text — "
+                "never your name."
+            ),
             _("Never write patient names or CPR numbers. I refuse to store CPR numbers."),
             _(
                 "You can get a copy of everything with /eksport and delete everything with "

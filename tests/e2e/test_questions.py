@@ -1,0 +1,222 @@
+"""Onboarding questions over real HTTP with the real answerer on the small test corpus."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.services.access import Actor
+from bot.services.domain import Profession, Role
+from tests.e2e.conftest import World
+from tests.e2e.flows import enrol
+from tests.fakebotapi import BotMessage, FakeBotApi, SimUser
+
+CATHETER = "Kan jeg øve kateteranlæggelse, før jeg møder patienten?"
+COFFEE = "Hvad koster en kop kaffe i kantinen?"
+FIRST_DAY = "Hvornår møder jeg første dag?"
+STRATEGY_TITLE = "Grunduddannelse er en kerneopgave for regionale arbejdspladser"
+
+
+async def _member(fake_api: FakeBotApi, world: World, user_id: int, role: Role, **kw) -> SimUser:
+    user = fake_api.user(user_id, **kw)
+    await enrol(user, world.codes[role], language=kw.get("language_code", "da"))
+    return user
+
+
+async def _stored_questions(world: World, user: SimUser) -> list:
+    return (await world.runtime.services.privacy.export(user.id)).questions
+
+
+async def _callback_text(user: SimUser) -> str:
+    """Return the text of the next callback answer that has one (enrolment's have none)."""
+    while "text" not in (answer := await user.wait_callback_answer()):
+        pass
+    return answer["text"]
+
+
+def _question_id(message: BotMessage) -> int:
+    data = next(b["callback_data"] for b in message.buttons() if b["callback_data"][3:5] == "ho")
+    return int(data.rsplit(":", 1)[1])
+
+
+async def test_a_student_asks_by_text_and_by_command_and_gets_sources(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    student = await _member(fake_api, world, 7001, Role.STUDENT)
+    await student.send(CATHETER)
+    answer = await student.next_message()
+    assert "simulation" in answer.text
+    assert "Kilder:" in answer.text
+    assert f"[1] {STRATEGY_TITLE}" in answer.text
+    assert answer.button_texts() == ["👍", "👎", "Spørg en person"]
+    assert (student.id, "typing") in [
+        (chat, action) for chat, action, _at in fake_api.chat_actions
+    ]
+    await student.send(f"/spoerg {CATHETER}")
+    assert STRATEGY_TITLE in (await student.next_message()).text
+    await student.send("/spoerg")
+    assert "Skriv dit spørgsmål" in (await student.next_message()).text
+    await student.send(CATHETER)
+    assert STRATEGY_TITLE in (await student.next_message()).text
+    assert [q.text for q in await _stored_questions(world, student)] == [CATHETER] * 3
+    profile = await world.runtime.services.access.profile(student.id)
+    assert profile.person.awaiting is None
+
+
+async def test_an_unanswerable_question_abstains_and_offers_a_person(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    student = await _member(fake_api, world, 7002, Role.STUDENT)
+    await student.send(COFFEE)
+    answer = await student.next_message()
+    assert "Det ved jeg desværre ikke — skal jeg spørge din koordinator?" in answer.text
+    assert answer.button_texts() == ["Spørg en person"]
+    (question,) = await _stored_questions(world, student)
+    assert question.abstained
+
+
+async def test_votes_are_recorded_and_thumbs_down_shows_up_in_gaps(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    coordinator = await _member(fake_api, world, 7003, Role.COORDINATOR)
+    student = await _member(fake_api, world, 7004, Role.STUDENT)
+    await student.send(CATHETER)
+    liked = await student.next_message()
+    await student.press(liked, "👍")
+    assert "Tak for din feedback" in await _callback_text(student)
+    await student.wait_edit(liked)
+    assert liked.button_texts() == ["Spørg en person"]
+    await student.send(FIRST_DAY)
+    disliked = await student.next_message()
+    await student.press(disliked, "👎")
+    await _callback_text(student)
+    await student.press_data(disliked.message_id, f"qa:dn:{_question_id(disliked)}")  # again
+    await _callback_text(student)
+    votes = [q.helpful for q in await _stored_questions(world, student)]
+    assert votes == [True, False]
+    await student.send("/huller")
+    assert "Kun koordinatorer" in (await student.next_message()).text
+    await coordinator.send("/huller")
+    gaps = await coordinator.next_message()
+    assert f"1× {FIRST_DAY} — svaret hjalp ikke" in gaps.text
+    assert CATHETER not in gaps.text
+
+
+async def test_ask_a_person_reaches_the_coordinator_once_and_the_answer_comes_back(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    coordinator = await _member(fake_api, world, 7005, Role.COORDINATOR, first_name="Karin")
+    student = await _member(
+        fake_api, world, 7006, Role.STUDENT, first_name="Sofie", language_code="en"
+    )
+    await student.send(COFFEE)
+    offer = await student.next_message()
+    assert "I don't know that, I'm afraid — shall I ask your coordinator?" in offer.text
+    await student.press(offer, "Ask a person")
+    assert "I have asked your coordinator" in (await student.next_message()).text
+    forwarded = await coordinator.next_message()
+    assert COFFEE in forwarded.text
+    assert "Sofie" not in forwarded.text
+    assert forwarded.button_texts() == ["Svar"]
+    await student.press_data(offer.message_id, f"qa:ho:{_question_id_from(forwarded)}")
+    assert "already asked" in await _callback_text(student)
+    await coordinator.no_message(within=0.5)
+    await coordinator.press(forwarded, "Svar")
+    assert "Skriv dit svar" in (await coordinator.next_message()).text
+    await coordinator.send("En kop kaffe koster 10 kroner.")
+    assert "sendt dit svar" in (await coordinator.next_message()).text
+    delivered = await student.next_message()
+    assert "Your coordinator has answered your question" in delivered.text
+    assert COFFEE in delivered.text
+    assert "10 kroner" in delivered.text
+    await student.send("/export")
+    body = (await student.next_message()).file_bytes.decode()
+    assert f"## Your questions\n- 2027-02-03 08:00 UTC: {COFFEE}" in body
+    assert "Answer from your coordinator: En kop kaffe koster 10 kroner." in body
+
+
+async def test_a_reply_to_the_forwarded_message_is_delivered_too(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    coordinator = await _member(fake_api, world, 7007, Role.COORDINATOR)
+    student = await _member(fake_api, world, 7008, Role.STUDENT)
+    await student.send(COFFEE)
+    await student.press(await student.next_message(), "Spørg en person")
+    await student.next_message()
+    forwarded = await coordinator.next_message()
+    await coordinator.send("Den er gratis for studerende.", reply_to=forwarded)
+    assert "sendt dit svar" in (await coordinator.next_message()).text
+    assert "gratis for studerende" in (await student.next_message()).text
+
+
+async def test_forged_question_buttons_are_refused(fake_api: FakeBotApi, world: World) -> None:
+    asker = await _member(fake_api, world, 7009, Role.STUDENT)
+    intruder = await _member(fake_api, world, 7010, Role.STUDENT)
+    await asker.send(CATHETER)
+    question_id = _question_id(await asker.next_message())
+    for action in ("up", "dn", "ho", "re"):
+        await intruder.press_data(intruder.messages[-1].message_id, f"qa:{action}:{question_id}")
+        assert "ikke til dig" in await _callback_text(intruder)
+    await intruder.no_message(within=0.3)
+    (question,) = await _stored_questions(world, asker)
+    assert (question.helpful, question.handed_off_at) == (None, None)
+
+
+async def test_answers_stay_within_the_askers_department(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    cli = Actor.cli()
+    coordination = world.runtime.services.coordination
+    await coordination.create_department(cli, "Testafsnit T1", "Testhospitalet")
+    cohort = await coordination.create_cohort(
+        cli,
+        name="Hold T1",
+        department_ref="testafsnit-t1",
+        profession=Profession.NURSING,
+        starts_on=date(2027, 2, 1),
+        ends_on=date(2027, 6, 30),
+    )
+    invite = await coordination.create_invite(cli, cohort.id, Role.STUDENT)
+    insider = fake_api.user(7011)
+    await enrol(insider, invite.code)
+    outsider = await _member(fake_api, world, 7012, Role.STUDENT)
+    await insider.send(FIRST_DAY)
+    inside = await insider.next_message()
+    assert "07.30" in inside.text
+    assert "Velkommen til Testafsnit T1" in inside.text
+    await outsider.send(FIRST_DAY)
+    outside = await outsider.next_message()
+    assert "07.30" not in outside.text
+    assert "Testafsnit" not in outside.text
+
+
+async def test_a_cpr_number_in_a_question_is_refused_and_not_stored(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    student = await _member(fake_api, world, 7013, Role.STUDENT)
+    await student.send("Min patient har CPR 010190-1234, hvornår møder jeg?")
+    assert "ligner et CPR-nummer" in (await student.next_message()).text
+    assert await _stored_questions(world, student) == []
+    assert await world.runtime.services.questions.gaps(Actor.cli()) == []
+
+
+async def test_someone_not_enrolled_gets_an_answer_but_no_buttons(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    stranger = fake_api.user(7014)
+    await stranger.send(CATHETER)
+    answer = await stranger.next_message()
+    assert STRATEGY_TITLE in answer.text
+    assert "invitationslinket" in answer.text
+    assert answer.buttons() == []
+    await stranger.send(COFFEE)
+    abstained = await stranger.next_message()
+    assert "Det ved jeg desværre ikke." in abstained.text
+    assert abstained.buttons() == []
+    assert await world.runtime.services.access.profile(stranger.id) is None
+    (gap,) = await world.runtime.services.questions.gaps(Actor.cli())
+    assert gap.text == COFFEE
+    assert gap.cohort_ids == {None}
+
+
+def _question_id_from(forwarded: BotMessage) -> int:
+    return int(forwarded.buttons()[0]["callback_data"].rsplit(":", 1)[1])

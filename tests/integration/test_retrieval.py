@@ -1,0 +1,198 @@
+"""The knowledge base with real Chroma and the real e5 model: ingestion, scopes, answers."""
+
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+from bot.retrieval.setup import KnowledgeBase, KnowledgeConfig, open_knowledge
+
+GUIDE = """---
+title: "Velkommen til Afsnit A"
+language: da
+scope: "dept:afsnit-a"
+---
+
+# Velkommen til Afsnit A
+
+## Sygemelding
+<!-- page: 2 -->
+
+Ved sygdom ringer du til vagttelefonen på lokal 41999 senest klokken 06.15.
+"""
+STRATEGY = """---
+title: "Strategi for læring"
+language: da
+scope: all
+---
+
+# Strategi for læring
+
+## Læring i alle vagter
+<!-- page: 4 -->
+
+Læring foregår i alle vagter, også om aftenen og natten, og alle medarbejdere er daglige vejledere.
+
+## Simulation
+
+Studerende kan træne kateteranlæggelse i simulationsrummet, før de møder patienten.
+"""
+
+
+def _pdf(text: str) -> bytes:
+    """A one-page PDF with one line of text (built by hand, no PDF library needed)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _docx(paragraph: str) -> bytes:
+    """A minimal Word document with one paragraph."""
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w") as docx:
+        docx.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        docx.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        )
+        docx.writestr(
+            "word/document.xml",
+            '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            f"<w:body><w:p><w:r><w:t>{paragraph}</w:t></w:r></w:p></w:body></w:document>",
+        )
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A tiny knowledge folder with Markdown, PDF and DOCX documents."""
+    root = tmp_path / "knowledge"
+    root.mkdir()
+    (root / "guide.md").write_text(GUIDE, encoding="utf-8")
+    (root / "strategi.md").write_text(STRATEGY, encoding="utf-8")
+    (root / "README.md").write_text("# Not knowledge\n", encoding="utf-8")
+    (root / "parkering.pdf").write_bytes(
+        _pdf("Parkering for studerende sker paa P-plads 7 ved indgang B.")
+    )
+    (root / "parkering.pdf.meta.yaml").write_text('title: "Parkering"\nscope: all\n')
+    (root / "omklaedning.docx").write_bytes(
+        _docx("Omklædningsrummet ligger i kælderen under bygning 3.")
+    )
+    return root
+
+
+@pytest.fixture
+def knowledge(corpus: Path, tmp_path: Path) -> KnowledgeBase:
+    """An empty index over the tiny corpus."""
+    return open_knowledge(KnowledgeConfig(knowledge_dir=corpus, chroma_dir=tmp_path / "chroma"))
+
+
+def test_ingestion_is_idempotent_and_follows_changes(
+    knowledge: KnowledgeBase, corpus: Path
+) -> None:
+    first = knowledge.ingest()
+    assert first.files == 4  # the README is not knowledge
+    assert first.added > 0
+    again = knowledge.ingest()
+    assert again.added == 0
+    assert again.deleted == 0
+    assert again.skipped == first.added
+    (corpus / "guide.md").write_text(GUIDE.replace("06.15", "05.45"), encoding="utf-8")
+    changed = knowledge.ingest()
+    assert 0 < changed.added < first.added  # only the changed document is embedded again
+    assert changed.deleted == changed.added
+    (corpus / "omklaedning.docx").unlink()
+    removed = knowledge.ingest()
+    assert removed.added == 0
+    assert removed.deleted > 0
+    sources = {c.metadata["source"] for c in knowledge.index.stored()}
+    assert sources == {"guide.md", "strategi.md", "parkering.pdf"}
+
+
+async def test_pdf_and_docx_are_searchable_with_pages(knowledge: KnowledgeBase) -> None:
+    knowledge.ingest()
+    (pdf,) = await knowledge.retriever.search("Hvor kan studerende parkere?", 1, ["all"])
+    assert pdf.citation.title == "Parkering"
+    assert pdf.citation.page == 1
+    assert "P-plads 7" in pdf.text
+    (docx,) = await knowledge.retriever.search("Hvor ligger omklædningsrummet?", 1, ["all"])
+    assert "kælderen" in docx.text
+
+
+async def test_scopes_filter_department_documents(knowledge: KnowledgeBase) -> None:
+    knowledge.ingest()
+    question = "Hvornår skal jeg ringe ved sygdom?"
+    inside = await knowledge.retriever.search(question, 5, ["all", "dept:afsnit-a"])
+    outside = await knowledge.retriever.search(question, 5, ["all", "dept:andet"])
+    assert inside[0].citation.source == "guide.md"
+    assert inside[0].citation.page == 2
+    assert all(p.citation.source != "guide.md" for p in outside)
+
+
+async def test_answers_cite_and_abstain(knowledge: KnowledgeBase) -> None:
+    knowledge.ingest()
+    answer = await knowledge.answerer.answer(
+        "Kan jeg træne kateteranlæggelse før jeg møder patienten?", ["all"]
+    )
+    assert not answer.abstained
+    assert "simulationsrummet" in answer.text
+    assert answer.text.endswith("[1]")
+    assert answer.citations[0].title == "Strategi for læring"
+    english = await knowledge.answerer.answer("Does learning happen on night shifts?", ["all"])
+    assert not english.abstained
+    assert "vagter" in english.text
+    for question in (
+        "Hvad koster en kop kaffe i kantinen?",
+        "Which vaccine do I need for Thailand?",
+    ):
+        unknown = await knowledge.answerer.answer(question, ["all"])
+        assert unknown.abstained, question
+        assert unknown.citations == ()
+
+
+def test_records_are_rebuilt_when_the_store_is_wiped(
+    knowledge: KnowledgeBase, tmp_path: Path
+) -> None:
+    first = knowledge.ingest()
+    for store in knowledge.index.stores.values():
+        store.delete(store.get()["ids"])
+    rebuilt = knowledge.ingest()
+    assert rebuilt.added == first.added
+
+
+def test_a_missing_knowledge_folder_never_wipes_the_index(corpus: Path, tmp_path: Path) -> None:
+    config = KnowledgeConfig(knowledge_dir=corpus, chroma_dir=tmp_path / "chroma")
+    first = open_knowledge(config).ingest()
+    moved = KnowledgeConfig(knowledge_dir=tmp_path / "nowhere", chroma_dir=tmp_path / "chroma")
+    knowledge = open_knowledge(moved)
+    report = knowledge.ingest()
+    assert (report.files, report.deleted) == (0, 0)
+    assert len(knowledge.index.stored()) == first.chunks
