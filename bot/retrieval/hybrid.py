@@ -186,12 +186,21 @@ def citation(chunk: StoredChunk) -> Citation:
 
 
 def best_sentence_coverage(
-    question: str, hit: Hit, idf: Callable[[str], float] | None = None
+    question: str, hit: Hit, idf: Callable[[str], float] | None = None, before: str = ""
 ) -> float:
-    """How much of the question one sentence of the hit covers, with its title and section."""
+    """How much of the question one sentence of the hit covers, read with its title, section
+    and the sentence before it (which often names what "de" or "her" refers to)."""
     meta = hit.chunk.metadata
     context = f"{meta.get('title', '')} {meta.get('section', '')} "
-    return max((coverage(question, context + s, idf) for s in units(hit.body)), default=0.0)
+    sentences = units(hit.body)
+    previous = [before, *sentences[:-1]]
+    return max(
+        (
+            coverage(question, f"{context}{p} {s}", idf)
+            for p, s in zip(previous, sentences, strict=True)
+        ),
+        default=0.0,
+    )
 
 
 def _section_and_body(entry: StoredChunk) -> str:
@@ -229,6 +238,14 @@ class HybridRetriever:
         self._sentences = self.index.stored(SENTENCES)
         self._chunk_pos = {c.metadata.get("chunk_key"): i for i, c in enumerate(self._chunks)}
         self._chunk_by_id = {c.id: i for i, c in enumerate(self._chunks)}
+        self._by_place = {
+            (
+                c.metadata.get("source"),
+                c.metadata.get("section"),
+                int(c.metadata.get("chunk", 0)),
+            ): c
+            for c in self._chunks
+        }
         self._parent = [
             self._chunk_pos.get(s.metadata.get("chunk_key"), -1) for s in self._sentences
         ]
@@ -239,6 +256,15 @@ class HybridRetriever:
         )
         self._chunk_lexical = LexicalIndex([_section_and_body(c) for c in self._chunks])
         self._sentence_lexical = LexicalIndex([s.text for s in self._sentences])
+
+    def _last_sentence_before(self, chunk: StoredChunk) -> str:
+        """Return the last sentence of the chunk before this one in the same section."""
+        meta = chunk.metadata
+        key = (meta.get("source"), meta.get("section"), int(meta.get("chunk", 0)) - 1)
+        previous = self._by_place.get(key)
+        return (
+            units(_body(previous))[-1] if previous is not None and units(_body(previous)) else ""
+        )
 
     def scopes(self) -> list[str]:
         """Return every scope present in the index."""
@@ -288,7 +314,10 @@ class HybridRetriever:
             if kind.definition_of or kind.quantity or kind.date or kind.why:
                 hit.fused += self.answer_type_bonus * evidence(kind, wanted, hit.body)
             if not english:
-                hit.fused += self.sentence_bonus * best_sentence_coverage(question, hit)
+                before = self._last_sentence_before(hit.chunk)
+                hit.fused += self.sentence_bonus * best_sentence_coverage(
+                    question, hit, None, before
+                )
 
     async def _rankings(
         self, question: str, scopes: list[str]
