@@ -3,7 +3,8 @@
 A question is a hit at k when its `key` appears in one of the top-k passages after
 lower-casing and keeping letters and digits only. Prints Recall@1/3/5, MRR@10, the answer
 rate on answerable questions, the abstention rate on unanswerable ones, p50/p95 latency per
-question (retrieval + answer) and peak RSS, for hybrid, BM25-only and dense-only retrieval.
+question (retrieval + answer), the share of answerable questions whose answer text itself
+contains the key ("in ans") and peak RSS, for hybrid, BM25-only and dense-only retrieval.
 
     .venv/bin/python bench/retrieval_eval.py [--signals]
 
@@ -49,7 +50,7 @@ async def evaluate(
     answerer: ExtractiveAnswerer, answerable: list[dict], unanswerable: list[dict], signals: bool
 ) -> dict:
     """Score one configuration on one question set."""
-    ranks, answered, abstained, latencies = [], 0, 0, []
+    ranks, answered, abstained, latencies, in_answer = [], 0, 0, [], 0
     for q in answerable + unanswerable:
         scopes = q.get("scopes", ["all"])
         start = time.perf_counter()
@@ -61,6 +62,7 @@ async def evaluate(
             rank = next((i for i, h in enumerate(hits[:10]) if key in norm(h.body)), None)
             ranks.append(rank)
             answered += not answer.abstained
+            in_answer += key in norm(answer.text)
         else:
             abstained += answer.abstained
         if signals:
@@ -83,6 +85,7 @@ async def evaluate(
         "R@5": recall(5),
         "MRR@10": sum(1 / (r + 1) for r in ranks if r is not None) / len(ranks),
         "answer": answered / len(answerable),
+        "key_in_answer": in_answer / len(answerable),
         "abstain": abstained / len(unanswerable) if unanswerable else float("nan"),
         "p50": statistics.median(latencies) * 1000,
         "p95": latencies[max(0, int(len(latencies) * 0.95) - 1)] * 1000,
@@ -117,7 +120,7 @@ async def main() -> None:
     for name, (answerable, unanswerable) in sets.items():
         print(f"\n{name}: {len(answerable)} answerable, {len(unanswerable)} unanswerable")
         print(
-            f"{'mode':<8} {'R@1':>5} {'R@3':>5} {'R@5':>5} {'MRR@10':>7} {'answer':>7} {'abstain':>8} {'p50 ms':>7} {'p95 ms':>7}"
+            f"{'mode':<8} {'R@1':>5} {'R@3':>5} {'R@5':>5} {'MRR@10':>7} {'answer':>7} {'abstain':>8} {'in ans':>7} {'p50 ms':>7} {'p95 ms':>7}"
         )
         for mode in MODES:
             answerer = ExtractiveAnswerer(HybridRetriever(index, mode=mode))
@@ -128,7 +131,8 @@ async def main() -> None:
             )
             print(
                 f"{mode:<8} {r['R@1']:>5.2f} {r['R@3']:>5.2f} {r['R@5']:>5.2f} {r['MRR@10']:>7.3f} "
-                f"{r['answer']:>7.0%} {r['abstain']:>8.0%} {r['p50']:>7.1f} {r['p95']:>7.1f}"
+                f"{r['answer']:>7.0%} {r['abstain']:>8.0%} {r['key_in_answer']:>7.0%} "
+                f"{r['p50']:>7.1f} {r['p95']:>7.1f}"
             )
     print(
         "\ntargets (dev, hybrid): R@3 >= 0.95, MRR >= 0.85, abstain 100% with answer >= 95%, p95 <= 150 ms"

@@ -257,7 +257,7 @@ class HybridRetriever:
         self._chunk_lexical = LexicalIndex([_section_and_body(c) for c in self._chunks])
         self._sentence_lexical = LexicalIndex([s.text for s in self._sentences])
 
-    def _last_sentence_before(self, chunk: StoredChunk) -> str:
+    def last_sentence_before(self, chunk: StoredChunk) -> str:
         """Return the last sentence of the chunk before this one in the same section."""
         meta = chunk.metadata
         key = (meta.get("source"), meta.get("section"), int(meta.get("chunk", 0)) - 1)
@@ -314,7 +314,7 @@ class HybridRetriever:
             if kind.definition_of or kind.quantity or kind.date or kind.why:
                 hit.fused += self.answer_type_bonus * evidence(kind, wanted, hit.body)
             if not english:
-                before = self._last_sentence_before(hit.chunk)
+                before = self.last_sentence_before(hit.chunk)
                 hit.fused += self.sentence_bonus * best_sentence_coverage(
                     question, hit, None, before
                 )
