@@ -19,6 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
 
 from bot.config import BotMode, Settings
+from bot.outbox_runner import OutboxRunner, start_dispatcher
 from bot.retrieval.setup import KnowledgeBase, KnowledgeConfig, open_knowledge
 from bot.services.access import AccessService
 from bot.services.clock import SystemClock
@@ -52,6 +53,7 @@ class Runtime:
     application: BotApplication
     knowledge: KnowledgeBase
     web_runner: web.AppRunner | None = None
+    outbox: OutboxRunner | None = None
 
 
 def knowledge_config(settings: Settings) -> KnowledgeConfig:
@@ -175,6 +177,8 @@ async def start_bot(
             poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
         )
     runtime.web_runner = await _start_web(settings, services, application)
+    if settings.outbox_dispatcher:
+        runtime.outbox = await start_dispatcher(settings, engine, clock)
     log.info("Praktikbot is running as @%s (%s)", application.bot.username, settings.bot_mode)
     return runtime
 
@@ -183,6 +187,8 @@ async def stop_bot(runtime: Runtime) -> None:
     """Stop receiving, finish what is in flight, and close every connection."""
     if runtime.web_runner is not None:
         await runtime.web_runner.cleanup()
+    if runtime.outbox is not None:
+        await runtime.outbox.stop()
     application = runtime.application
     if application.updater is not None and application.updater.running:
         await application.updater.stop()

@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
     update_concurrency: int = Field(default=16, ge=1, le=256)
+    outbox_dispatcher: bool = True
+    outbox_rate: float = Field(default=30.0, gt=0, le=10_000)
+    outbox_chat_interval: float = Field(default=1.0, ge=0, le=60)
+    outbox_group_per_minute: int = Field(default=20, ge=1, le=600)
+    outbox_lease_seconds: float = Field(default=120.0, ge=1, le=3600)
+    outbox_max_attempts: int = Field(default=5, ge=1, le=50)
+    outbox_send_timeout: float = Field(default=20.0, gt=0, le=120)
     knowledge_dir: Path = Path("knowledge")
     chroma_dir: Path | None = None
     chroma_url: str | None = None

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli import admin, knowledge, questions
-from bot.cli.running import MISSING_TOKEN, serve
+from bot.cli.running import MISSING_TOKEN, dispatch, serve
 from bot.config import ConfigError, Settings, load_settings
 from bot.services.domain import Profession, Role
 from bot.services.errors import ServiceError
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="praktikbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (applies migrations first)")
+    sub.add_parser("dispatch", help="run only the outbox dispatcher (scale out sending)")
     db = sub.add_parser("migrate", help="apply database migrations")
     db.add_argument("--revision", default="head", help="target revision (default: head)")
     db.add_argument("--down", metavar="REV", help="downgrade to REV instead (e.g. base)")
@@ -81,11 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     _configure_logging(settings)
     try:
-        if args.command == "run":
+        if args.command in ("run", "dispatch"):
             if settings.token is None:
                 print(MISSING_TOKEN, file=sys.stderr)
                 return 2
-            asyncio.run(serve(settings))
+            asyncio.run(serve(settings) if args.command == "run" else dispatch(settings))
             return 0
         return asyncio.run(_dispatch(args, settings))
     except (ServiceError, ValueError) as exc:

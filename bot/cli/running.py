@@ -7,6 +7,9 @@ import signal
 
 from bot.bootstrap import start_bot, stop_bot
 from bot.config import Settings
+from bot.outbox_runner import start_dispatcher
+from bot.storage import migrate
+from bot.storage.db import create_engine
 
 MISSING_TOKEN = """\
 TELEGRAM_BOT_TOKEN is not set, so Praktikbot cannot connect to Telegram.
@@ -35,3 +38,19 @@ async def serve(settings: Settings) -> None:
         await stop.wait()
     finally:
         await stop_bot(runtime)
+
+
+async def dispatch(settings: Settings) -> None:
+    """Run only the outbox dispatcher (more processes may run side by side)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    engine = create_engine(settings.resolved_database_url)
+    await migrate.upgrade(engine)
+    runner = await start_dispatcher(settings, engine)
+    try:
+        await stop.wait()
+    finally:
+        await runner.stop()
+        await engine.dispose()

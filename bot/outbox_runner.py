@@ -1,0 +1,83 @@
+"""Composition of the outbox dispatcher (part of the composition root, like bootstrap):
+the SQL store, a plain Bot for sending, and the Dispatcher service, run as a task."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.config import Settings
+from bot.services.clock import SystemClock
+from bot.services.dispatcher import Dispatcher, Limits
+from bot.services.ports import Clock
+from bot.storage.outbox import SqlOutboxStore
+from bot.tg.sender import TelegramSender
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class OutboxRunner:
+    """A running dispatcher and what it needs to stop cleanly."""
+
+    dispatcher: Dispatcher
+    bot: Bot
+    stop_event: asyncio.Event
+    task: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        """Finish the current batch, record its outcomes, close the HTTP pool."""
+        self.stop_event.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(self.task, 60)
+        await self.bot.shutdown()
+
+
+def limits(settings: Settings) -> Limits:
+    """Return the configured sending limits."""
+    return Limits(
+        overall_per_second=settings.outbox_rate,
+        per_chat_interval=settings.outbox_chat_interval,
+        group_interval=60.0 / settings.outbox_group_per_minute,
+    )
+
+
+async def start_dispatcher(
+    settings: Settings, engine: AsyncEngine, clock: Clock | None = None
+) -> OutboxRunner:
+    """Start sending the outbox in the background."""
+    token = settings.token
+    if token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    concurrency = 64 if settings.outbox_rate > 100 else 16
+    bot = Bot(
+        token,
+        base_url=f"{settings.telegram_api_base_url}/bot",
+        base_file_url=f"{settings.telegram_api_base_url}/file/bot",
+        request=HTTPXRequest(connection_pool_size=concurrency, read_timeout=25, write_timeout=30),
+    )
+    await bot.initialize()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    dispatcher = Dispatcher(
+        SqlOutboxStore(engine),
+        TelegramSender(bot, timeout=settings.outbox_send_timeout),
+        clock or SystemClock(),
+        worker=worker,
+        limits=limits(settings),
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        concurrency=concurrency,
+        max_attempts=settings.outbox_max_attempts,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")
+    log.info("outbox dispatcher %s started at %.0f msg/s", worker, settings.outbox_rate)
+    return OutboxRunner(dispatcher, bot, stop, task)
