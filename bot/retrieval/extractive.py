@@ -7,13 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.retrieval.chunking import units
-from bot.retrieval.hybrid import (
-    Hit,
-    HybridRetriever,
-    best_sentence_coverage,
-    citation,
-    looks_english,
-)
+from bot.retrieval.hits import Hit, best_sentence_coverage, citation
+from bot.retrieval.hybrid import HybridRetriever
+from bot.retrieval.language import looks_english
 from bot.retrieval.lexical import coverage, stems
 from bot.retrieval.rerank import evidence, question_type
 from bot.services.knowledge import Answer, Passage

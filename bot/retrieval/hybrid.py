@@ -5,210 +5,24 @@ weighted reciprocal rank fusion. A sentence ranking counts for the chunk it belo
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import numpy as np
 
 from bot.retrieval.chunking import units
+from bot.retrieval.hits import Hit, best_sentence_coverage, body_of, citation, section_and_body
 from bot.retrieval.index import CHUNKS, SENTENCES, KnowledgeIndex, StoredChunk
-from bot.retrieval.lexical import LexicalIndex, coverage, stems
+from bot.retrieval.language import looks_english
+from bot.retrieval.lexical import LexicalIndex, stems
 from bot.retrieval.rerank import evidence, question_type
-from bot.services.knowledge import Citation, Passage
+from bot.services.knowledge import Passage
 
-_WORD = re.compile(r"[a-zæøå]+")
-# Common function words that exist in one language only ("i", "dog", "to" are in both).
-_EN = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "what",
-        "when",
-        "where",
-        "who",
-        "whom",
-        "which",
-        "why",
-        "how",
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "may",
-        "might",
-        "should",
-        "would",
-        "will",
-        "shall",
-        "my",
-        "your",
-        "our",
-        "their",
-        "you",
-        "we",
-        "they",
-        "it",
-        "its",
-        "of",
-        "on",
-        "at",
-        "with",
-        "about",
-        "after",
-        "before",
-        "and",
-        "or",
-        "be",
-        "been",
-        "have",
-        "has",
-        "had",
-        "there",
-        "this",
-        "that",
-        "these",
-        "those",
-        "get",
-        "from",
-        "if",
-        "not",
-        "any",
-        "much",
-        "many",
-    ]
-)
-_DA = frozenset(
-    [
-        "hvad",
-        "hvem",
-        "hvor",
-        "hvordan",
-        "hvornår",
-        "hvorfor",
-        "hvilke",
-        "hvilken",
-        "hvilket",
-        "er",
-        "og",
-        "jeg",
-        "du",
-        "det",
-        "den",
-        "en",
-        "et",
-        "på",
-        "til",
-        "af",
-        "med",
-        "at",
-        "kan",
-        "skal",
-        "må",
-        "ikke",
-        "har",
-        "som",
-        "om",
-        "der",
-        "de",
-        "vi",
-        "min",
-        "mit",
-        "mine",
-        "din",
-        "dit",
-        "dine",
-        "efter",
-        "før",
-        "også",
-        "eller",
-        "hos",
-        "mig",
-        "dig",
-        "sig",
-        "være",
-        "blev",
-        "bliver",
-        "mange",
-        "meget",
-    ]
-)
 LEXICAL = ("stems", "grams", "s_stems", "s_grams")
 MODES = {
     "hybrid": ("dense", "stems", "grams", "s_dense", "s_stems", "s_grams"),
     "bm25": ("stems",),
     "dense": ("dense",),
 }
-
-
-@dataclass(slots=True)
-class Hit:
-    """One fused candidate chunk with the signals behind its rank."""
-
-    chunk: StoredChunk
-    fused: float = 0.0
-    dense: float = 0.0
-    sentence_dense: float = 0.0
-    sentence: str | None = None
-    ranks: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def body(self) -> str:
-        """The chunk text without its "title › section" prefix."""
-        return self.chunk.text[int(self.chunk.metadata.get("prefix_len", 0)) :]
-
-
-def looks_english(text: str) -> bool:
-    """Guess whether a question is English (its lexical match to Danish text is weak)."""
-    lowered = text.lower()
-    if any(ch in lowered for ch in "æøå"):
-        return False
-    words = _WORD.findall(lowered)
-    return sum(w in _EN for w in words) > sum(w in _DA for w in words)
-
-
-def citation(chunk: StoredChunk) -> Citation:
-    """Return the citation of a stored chunk."""
-    meta = chunk.metadata
-    return Citation(
-        title=str(meta.get("title", "")),
-        section=str(meta.get("section") or "") or None,
-        page=int(meta.get("page") or 0) or None,
-        source=str(meta.get("source", "")),
-        scope=str(meta.get("scope", "all")),
-    )
-
-
-def best_sentence_coverage(
-    question: str, hit: Hit, idf: Callable[[str], float] | None = None, before: str = ""
-) -> float:
-    """How much of the question one sentence of the hit covers, read with its title, section
-    and the sentence before it (which often names what "de" or "her" refers to)."""
-    meta = hit.chunk.metadata
-    context = f"{meta.get('title', '')} {meta.get('section', '')} "
-    sentences = units(hit.body)
-    previous = [before, *sentences[:-1]]
-    return max(
-        (
-            coverage(question, f"{context}{p} {s}", idf)
-            for p, s in zip(previous, sentences, strict=True)
-        ),
-        default=0.0,
-    )
-
-
-def _section_and_body(entry: StoredChunk) -> str:
-    return f"{entry.metadata.get('section', '')}\n{_body(entry)}"
-
-
-def _body(entry: StoredChunk) -> str:
-    return entry.text[int(entry.metadata.get("prefix_len", 0)) :]
 
 
 class HybridRetriever:
@@ -254,7 +68,7 @@ class HybridRetriever:
         self._sentence_scopes = np.array(
             [str(s.metadata.get("scope", "all")) for s in self._sentences]
         )
-        self._chunk_lexical = LexicalIndex([_section_and_body(c) for c in self._chunks])
+        self._chunk_lexical = LexicalIndex([section_and_body(c) for c in self._chunks])
         self._sentence_lexical = LexicalIndex([s.text for s in self._sentences])
 
     def last_sentence_before(self, chunk: StoredChunk) -> str:
@@ -263,7 +77,9 @@ class HybridRetriever:
         key = (meta.get("source"), meta.get("section"), int(meta.get("chunk", 0)) - 1)
         previous = self._by_place.get(key)
         return (
-            units(_body(previous))[-1] if previous is not None and units(_body(previous)) else ""
+            units(body_of(previous))[-1]
+            if previous is not None and units(body_of(previous))
+            else ""
         )
 
     def scopes(self) -> list[str]:
@@ -362,5 +178,5 @@ class HybridRetriever:
             parent = self._parent[pos]
             if parent >= 0 and parent not in seen:
                 seen.add(parent)
-                ranking.append((parent, _body(self._sentences[pos]), score))
+                ranking.append((parent, body_of(self._sentences[pos]), score))
         return ranking

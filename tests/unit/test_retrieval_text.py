@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.retrieval.chunking import chunk_sections, paragraphs, sentence_documents, windows
-from bot.retrieval.hybrid import looks_english
+from bot.retrieval.language import looks_english
 from bot.retrieval.lexical import coverage, ngrams, stems
 from bot.retrieval.loaders import _dehyphenate, knowledge_files, load_path
 from bot.retrieval.rerank import evidence, question_type
