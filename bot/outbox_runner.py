@@ -4,7 +4,6 @@ the SQL store, a plain Bot for sending, and the Dispatcher service, run as a tas
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -13,13 +12,13 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.services.clock import SystemClock
 from bot.services.dispatcher import Dispatcher, Limits
 from bot.services.ports import Clock
 from bot.storage.outbox import SqlOutboxStore
+from bot.tg.aiohttp_request import AiohttpRequest
 from bot.tg.sender import TelegramSender
 
 log = logging.getLogger(__name__)
@@ -37,9 +36,12 @@ class OutboxRunner:
     async def stop(self) -> None:
         """Finish the current batch, record its outcomes, close the HTTP pool."""
         self.stop_event.set()
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await asyncio.wait_for(self.task, 60)
-        await self.bot.shutdown()
+        except (TimeoutError, asyncio.CancelledError):
+            self.task.cancel()  # leases expire and another dispatcher takes over
+        finally:
+            await self.bot.shutdown()
 
 
 def limits(settings: Settings) -> Limits:
@@ -63,7 +65,7 @@ async def start_dispatcher(
         token,
         base_url=f"{settings.telegram_api_base_url}/bot",
         base_file_url=f"{settings.telegram_api_base_url}/file/bot",
-        request=HTTPXRequest(connection_pool_size=concurrency, read_timeout=25, write_timeout=30),
+        request=AiohttpRequest(pool_size=concurrency, read_timeout=settings.outbox_send_timeout),
     )
     await bot.initialize()
     worker = f"{socket.gethostname()}:{os.getpid()}"

@@ -20,7 +20,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="praktikbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (applies migrations first)")
-    sub.add_parser("dispatch", help="run only the outbox dispatcher (scale out sending)")
+    sub.add_parser(
+        "dispatch",
+        help="run only the outbox dispatcher (for availability: OUTBOX_RATE is per process, "
+        "so divide the bot's limit among the dispatchers)",
+    )
     db = sub.add_parser("migrate", help="apply database migrations")
     db.add_argument("--revision", default="head", help="target revision (default: head)")
     db.add_argument("--down", metavar="REV", help="downgrade to REV instead (e.g. base)")

@@ -118,6 +118,7 @@ class Dispatcher:
 
     async def tick(self) -> int:
         """Claim one batch of due messages and send it; return how many were claimed."""
+        await self._flush()  # outcomes a failed flush kept back
         items = await self._store.claim(
             self._worker, self._clock.now(), self._lease, self._claim_size
         )
@@ -135,6 +136,7 @@ class Dispatcher:
                 deferred += 1
                 continue
             deferred = 0
+            await self._sending.acquire()  # take a pacing slot only when a sender is free
             wait = self._pacer.delay(item.chat_id)
             if wait > 0:
                 await self._sleep(wait)
@@ -144,8 +146,10 @@ class Dispatcher:
         return len(items)
 
     async def _send(self, item: OutboxItem) -> None:
-        async with self._sending:
+        try:
             outcome = await self._sender.send(item)
+        finally:
+            self._sending.release()
         self.stats.outcomes[outcome.kind] = self.stats.outcomes.get(outcome.kind, 0) + 1
         if outcome.kind is OutcomeKind.BLOCKED:
             await self._store.block_chat(item.chat_id, self._clock.now())
@@ -154,9 +158,15 @@ class Dispatcher:
             await self._flush()
 
     async def _flush(self) -> None:
+        """Record outcomes; if the database fails, keep them for the next flush."""
         batch, self._pending = self._pending, []
-        if batch:
+        if not batch:
+            return
+        try:
             await self._store.settle(batch, self._worker)
+        except Exception:
+            self._pending = batch + self._pending
+            log.exception("could not record %s outcomes; will retry", len(batch))
 
     def _settlement(self, item: OutboxItem, outcome: SendOutcome) -> Settlement:
         """Decide what becomes of a message after one attempt."""
