@@ -21,17 +21,22 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
 from bot.config import BotMode, Settings
 from bot.outbox_runner import OutboxRunner, start_dispatcher
 from bot.retrieval.setup import KnowledgeBase, KnowledgeConfig, open_knowledge
+from bot.scheduler.jobs import schedule_jobs
 from bot.services.access import AccessService
+from bot.services.broadcast_reports import BroadcastReports
+from bot.services.broadcasts import BroadcastService
 from bot.services.clock import SystemClock
 from bot.services.coordination import CoordinationService
 from bot.services.enrolment import EnrolmentService
 from bot.services.health import HealthService
+from bot.services.introductions import IntroductionService
 from bot.services.knowledge import Answerer
 from bot.services.ports import Clock
 from bot.services.privacy import PrivacyService
 from bot.services.questions import QuestionService
 from bot.storage import migrate
 from bot.storage.db import DatabaseHealth, create_engine, session_factory
+from bot.storage.outbox import SqlOutboxStore
 from bot.storage.uow import SqlUnitOfWorkFactory
 from bot.tg.commands import set_default_menus
 from bot.tg.concurrency import PerChatUpdateProcessor
@@ -101,13 +106,21 @@ def build_services(
     """Wire the services to their SQL adapters and the knowledge base."""
     clock = clock or SystemClock()
     uow = SqlUnitOfWorkFactory(session_factory(engine))
+    outbox = SqlOutboxStore(engine)
+    zone, days = settings.timezone, settings.preboarding_days
+    introductions = IntroductionService(uow, outbox, clock, timezone=zone, preboarding_days=days)
     return Services(
-        enrolment=EnrolmentService(uow, clock, default_timezone=settings.timezone),
+        enrolment=EnrolmentService(
+            uow, clock, default_timezone=settings.timezone, introductions=introductions
+        ),
         access=AccessService(uow, settings.admin_telegram_ids),
         coordination=CoordinationService(uow, clock),
         privacy=PrivacyService(uow, clock),
         health=HealthService({"database": DatabaseHealth(engine)}),
         questions=QuestionService(uow, clock, answerer, settings.admin_telegram_ids),
+        broadcasts=BroadcastService(uow, outbox, clock, settings.broadcast_dir),
+        broadcast_reports=BroadcastReports(uow, outbox, clock, settings.default_language),
+        introductions=introductions,
         answerer=answerer,
         default_language=settings.default_language,
         timezone=settings.timezone,
@@ -146,6 +159,7 @@ def build_application(
     application: BotApplication = builder.build()
     application.bot_data.services = services
     register_all(application)
+    schedule_jobs(application, report_seconds=settings.broadcast_report_seconds)
     return application
 
 

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=120.0, ge=1, le=3600)
     outbox_max_attempts: int = Field(default=5, ge=1, le=50)
     outbox_send_timeout: float = Field(default=20.0, gt=0, le=120)
+    broadcast_report_seconds: float = Field(default=5.0, ge=0.5, le=300)
+    preboarding_days: int = Field(default=7, ge=0, le=90)
     knowledge_dir: Path = Path("knowledge")
     chroma_dir: Path | None = None
     chroma_url: str | None = None
@@ -155,6 +157,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'praktikbot.db').resolve()}"
+
+    @property
+    def broadcast_dir(self) -> Path:
+        """Return where broadcast attachments are kept (absolute: the CLI and the dispatcher
+        may run in other folders)."""
+        return self.data_dir.resolve() / "broadcasts"
 
     @property
     def resolved_chroma_dir(self) -> Path:

@@ -60,7 +60,11 @@ class Department:
 
 @dataclass(frozen=True, slots=True)
 class Cohort:
-    """A group (hold) of people on placement in one department for one period."""
+    """A group (hold) of people on placement in one department for one period.
+
+    `welcome` is the coordinators' own welcome text (HTML with placeholders), or None for
+    the default text from the catalogue.
+    """
 
     id: int
     department_id: int
@@ -68,6 +72,7 @@ class Cohort:
     profession: Profession
     starts_on: date
     ends_on: date
+    welcome: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from bot.services.cpr import contains_cpr
-from bot.services.domain import AuditEntry, Cohort, Department, Invite, InviteProblem, Person
+from bot.services.domain import (
+    AuditEntry,
+    Cohort,
+    Department,
+    Invite,
+    InviteProblem,
+    Person,
+    Role,
+)
 from bot.services.errors import ContainsCpr, Invalid, NotFound
+from bot.services.introductions import IntroductionService
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
+log = logging.getLogger(__name__)
 MAX_NAME_LENGTH = 64
 AWAITING_NAME = "display_name"
 _CODE = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
@@ -52,10 +63,18 @@ def clean_display_name(raw: str) -> str:
 class EnrolmentService:
     """Turns an invite code and a consent into a person with a membership."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, *, default_timezone: str) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        default_timezone: str,
+        introductions: IntroductionService | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._timezone = default_timezone
+        self._introductions = introductions
 
     async def check_invite(self, code: str) -> InviteInfo | InviteProblem:
         """Return what the code leads to, or why it cannot be used."""
@@ -105,7 +124,9 @@ class EnrolmentService:
                 person = await uow.people.update(person.id, active=True, blocked_at=None)
             if not await uow.invites.consume(info.invite.id, self._clock.now()):
                 return InviteProblem.USED_UP
-            await uow.memberships.add(person.id, info.cohort.id, info.invite.role)
+            await uow.memberships.add(
+                person.id, info.cohort.id, info.invite.role, self._clock.now()
+            )
             await uow.audit.record(
                 AuditEntry(
                     at=self._clock.now(),
@@ -117,7 +138,18 @@ class EnrolmentService:
                 )
             )
             await uow.commit()
+        if info.invite.role is Role.STUDENT:
+            await self._introduce(person, info.cohort)
         return Enrolled(person, info, new_person=new_person, already_member=False)
+
+    async def _introduce(self, person: Person, cohort: Cohort) -> None:
+        """Queue the cohort's welcome for a new student; the enrolment stands if this fails."""
+        if self._introductions is None:
+            return
+        try:
+            await self._introductions.student_joined(person, cohort)
+        except Exception as exc:  # a welcome is a courtesy; never undo a finished enrolment
+            log.error("welcome for person %s not queued: %s", person.id, type(exc).__name__)
 
     async def _joined_with(self, uow: UnitOfWork, person: Person, code: str) -> InviteInfo | None:
         """Return the invite's info when the person already has its role in its cohort."""

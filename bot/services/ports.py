@@ -7,6 +7,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.services.broadcast_types import BroadcastRepo
 from bot.services.domain import (
     AuditEntry,
     Cohort,
@@ -75,6 +76,14 @@ class CohortRepo(Protocol):
         """Return all cohorts, or those with the given ids."""
         ...
 
+    async def starting_between(self, first: date, last: date) -> Sequence[Cohort]:
+        """Return the cohorts whose placement starts on a day from `first` to `last`."""
+        ...
+
+    async def set_welcome(self, cohort_id: int, text: str | None) -> Cohort:
+        """Store the cohort's welcome text (None: back to the default)."""
+        ...
+
 
 class PersonRepo(Protocol):
     """People who have consented."""
@@ -110,16 +119,20 @@ class PersonRepo(Protocol):
 class MembershipRepo(Protocol):
     """Who has which role in which cohort."""
 
-    async def add(self, person_id: int, cohort_id: int, role: Role) -> Membership:
-        """Add a membership."""
+    async def add(
+        self, person_id: int, cohort_id: int, role: Role, joined_at: datetime | None = None
+    ) -> Membership:
+        """Add a membership (joined now, or at `joined_at`)."""
         ...
 
     async def for_person(self, person_id: int) -> Sequence[Membership]:
         """Return a person's memberships."""
         ...
 
-    async def people_in(self, cohort_id: int, role: Role) -> Sequence[Person]:
-        """Return the people with a role in a cohort, by name."""
+    async def people_in(
+        self, cohort_id: int, role: Role, joined_before: datetime | None = None
+    ) -> Sequence[Person]:
+        """Return the people with a role in a cohort (who joined before a moment), by name."""
         ...
 
 
@@ -242,6 +255,7 @@ class UnitOfWork(Protocol):
     links: LinkRepo
     audit: AuditRepo
     questions: QuestionRepo
+    broadcasts: BroadcastRepo
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

@@ -47,6 +47,7 @@ def cohort(row: CohortRow) -> Cohort:
         profession=Profession(row.profession),
         starts_on=row.starts_on,
         ends_on=row.ends_on,
+        welcome=row.welcome_text,
     )
 
 

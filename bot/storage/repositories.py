@@ -118,6 +118,20 @@ class SqlCohortRepo(_Repo):
             query = query.where(CohortRow.id.in_(list(ids)))
         return [convert.cohort(r) for r in await self._s.scalars(query)]
 
+    async def starting_between(self, first: date, last: date) -> Sequence[Cohort]:
+        """Return the cohorts whose placement starts on a day from `first` to `last`."""
+        query = select(CohortRow).where(CohortRow.starts_on.between(first, last))
+        return [convert.cohort(r) for r in await self._s.scalars(query.order_by(CohortRow.id))]
+
+    async def set_welcome(self, cohort_id: int, text: str | None) -> Cohort:
+        """Store the cohort's welcome text (None: back to the default)."""
+        row = await self._s.get(CohortRow, cohort_id)
+        if row is None:
+            raise LookupError(f"cohort {cohort_id} not found")
+        row.welcome_text = text
+        await self._s.flush()
+        return convert.cohort(row)
+
 
 class SqlPersonRepo(_Repo):
     """People."""
@@ -179,9 +193,13 @@ class SqlPersonRepo(_Repo):
 class SqlMembershipRepo(_Repo):
     """Memberships."""
 
-    async def add(self, person_id: int, cohort_id: int, role: Role) -> Membership:
-        """Add a membership."""
+    async def add(
+        self, person_id: int, cohort_id: int, role: Role, joined_at: datetime | None = None
+    ) -> Membership:
+        """Add a membership (joined now, or at `joined_at`)."""
         row = MembershipRow(person_id=person_id, cohort_id=cohort_id, role=role.value)
+        if joined_at is not None:
+            row.created_at = joined_at
         self._s.add(row)
         await self._s.flush()
         return convert.membership(row)
@@ -191,14 +209,18 @@ class SqlMembershipRepo(_Repo):
         query = select(MembershipRow).where(MembershipRow.person_id == person_id)
         return [convert.membership(r) for r in await self._s.scalars(query.order_by("id"))]
 
-    async def people_in(self, cohort_id: int, role: Role) -> Sequence[Person]:
-        """Return the people with a role in a cohort, by name."""
+    async def people_in(
+        self, cohort_id: int, role: Role, joined_before: datetime | None = None
+    ) -> Sequence[Person]:
+        """Return the people with a role in a cohort (who joined before a moment), by name."""
         query = (
             select(PersonRow)
             .join(MembershipRow, MembershipRow.person_id == PersonRow.id)
             .where(MembershipRow.cohort_id == cohort_id, MembershipRow.role == role.value)
             .order_by(PersonRow.display_name, PersonRow.id)
         )
+        if joined_before is not None:
+            query = query.where(MembershipRow.created_at < joined_before)
         return [convert.person(r) for r in await self._s.scalars(query)]
 
 

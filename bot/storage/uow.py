@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.broadcasts import SqlBroadcastRepo
 from bot.storage.questions import SqlQuestionRepo
 from bot.storage.repositories import (
     SqlAuditRepo,
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
         self.links = SqlLinkRepo(session)
         self.audit = SqlAuditRepo(session)
         self.questions = SqlQuestionRepo(session)
+        self.broadcasts = SqlBroadcastRepo(session)
         return self
 
     async def __aexit__(

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.services.access import AccessService
+from bot.services.broadcast_reports import BroadcastReports
+from bot.services.broadcasts import BroadcastService
 from bot.services.coordination import CoordinationService
 from bot.services.enrolment import EnrolmentService
 from bot.services.health import HealthService
+from bot.services.introductions import IntroductionService
 from bot.services.knowledge import Answerer
 from bot.services.privacy import PrivacyService
 from bot.services.questions import QuestionService
@@ -25,6 +28,9 @@ class Services:
     privacy: PrivacyService
     health: HealthService
     questions: QuestionService
+    broadcasts: BroadcastService
+    broadcast_reports: BroadcastReports
+    introductions: IntroductionService
     default_language: str
     timezone: str
     answerer: Answerer | None = None

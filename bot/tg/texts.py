@@ -60,6 +60,9 @@ COORDINATOR_COMMANDS = [
     ("invitation", N_("Create an invite link and QR code")),
     ("link", N_("Link a student to a supervisor")),
     ("huller", N_("Questions the documents did not answer well")),
+    ("broadcast", N_("Send a message to your cohorts")),
+    ("broadcasts", N_("Scheduled broadcasts (cancel one)")),
+    ("velkomst", N_("The welcome text new students get")),
 ]
 ROLE_INTROS = {
     Role.STUDENT: N_(
@@ -72,8 +75,9 @@ ROLE_INTROS = {
         "of the placement conversations, right here in the chat."
     ),
     Role.COORDINATOR: N_(
-        "As a coordinator you create invite links, link students to supervisors and "
-        "answer the questions I pass on to you."
+        "As a coordinator you create invite links, link students to supervisors, send "
+        "broadcasts to your cohorts (now or at a set time), choose the welcome text new "
+        "students get, and answer the questions I pass on to you."
     ),
 }
 

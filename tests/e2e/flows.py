@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fakebotapi import SimUser
+from tests.fakebotapi import BotMessage, SimUser
 
 
 async def enrol(user: SimUser, code: str, language: str = "da", name_ok: bool = True) -> None:
@@ -18,3 +18,39 @@ async def enrol(user: SimUser, code: str, language: str = "da", name_ok: bool = 
         await user.press(question, "nm:ok")
         await user.wait_edit(question)
         await user.next_message()  # the help text that follows
+
+
+async def join(user: SimUser, code: str) -> None:
+    """Join one more cohort as someone who has enrolled before (no consent step again)."""
+    await user.send(f"/start {code}")
+    await user.expect_text("du er nu med på")
+    await user.next_message()  # the help text that follows
+
+
+async def draft_broadcast(
+    user: SimUser, cohorts: list[str], audience: str, text: str
+) -> BotMessage:
+    """Walk a coordinator through /broadcast up to the question about an attachment."""
+    await user.send("/broadcast")
+    choice = await user.next_message()
+    for name in cohorts:
+        if not any(label.startswith("✅") and name in label for label in choice.button_texts()):
+            await user.press(choice, name)
+            await user.wait_edit(choice)
+    await user.press(choice, "Næste")
+    await user.wait_edit(choice)
+    await user.press(choice, audience)
+    await user.wait_edit(choice)
+    await user.send(text)
+    return await user.expect_text("vedhæfte")
+
+
+async def preview_broadcast(
+    user: SimUser, cohorts: list[str], audience: str, text: str
+) -> tuple[BotMessage, BotMessage]:
+    """Write a broadcast without attachment; return the preview and the message with the
+    recipient count and the Send now / Schedule / Cancel buttons."""
+    question = await draft_broadcast(user, cohorts, audience, text)
+    await user.press(question, "Ingen vedhæftning")
+    await user.wait_edit(question)
+    return await user.next_message(), await user.next_message()

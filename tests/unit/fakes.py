@@ -8,6 +8,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Self
 
+from bot.services.broadcast_types import Broadcast
 from bot.services.domain import (
     AuditEntry,
     Cohort,
@@ -21,6 +22,7 @@ from bot.services.domain import (
     Role,
     SupervisionLink,
 )
+from tests.unit.fakes_broadcasts import FakeBroadcasts
 
 
 class FakeStore:
@@ -37,6 +39,8 @@ class FakeStore:
         self.audit: list[AuditEntry] = []
         self.questions: dict[int, Question] = {}
         self.forwards: dict[tuple[int, int], int] = {}  # (person id, message id) -> question
+        self.joined: dict[Membership, datetime | None] = {}
+        self.broadcasts: dict[int, Broadcast] = {}
         self.commits = 0
 
     def next_id(self, table: dict) -> int:
@@ -108,6 +112,16 @@ class FakeCohorts:
         """Return all or some."""
         return [c for c in self.s.cohorts.values() if ids is None or c.id in ids]
 
+    async def starting_between(self, first: date, last: date) -> Sequence[Cohort]:
+        """Return the cohorts starting in a period."""
+        return [c for c in self.s.cohorts.values() if first <= c.starts_on <= last]
+
+    async def set_welcome(self, cohort_id: int, text: str | None) -> Cohort:
+        """Store a welcome text."""
+        cohort = dataclasses.replace(self.s.cohorts[cohort_id], welcome=text)
+        self.s.cohorts[cohort_id] = cohort
+        return cohort
+
 
 class FakePeople:
     """People in memory."""
@@ -171,22 +185,31 @@ class FakeMemberships:
     def __init__(self, store: FakeStore) -> None:
         self.s = store
 
-    async def add(self, person_id: int, cohort_id: int, role: Role) -> Membership:
+    async def add(
+        self, person_id: int, cohort_id: int, role: Role, joined_at: datetime | None = None
+    ) -> Membership:
         """Add a membership (unique like the schema)."""
         membership = Membership(person_id, cohort_id, role)
         if membership in self.s.memberships:
             raise ValueError("duplicate membership")
         self.s.memberships.append(membership)
+        self.s.joined[membership] = joined_at
         return membership
 
     async def for_person(self, person_id: int) -> Sequence[Membership]:
         """Return a person's memberships."""
         return [m for m in self.s.memberships if m.person_id == person_id]
 
-    async def people_in(self, cohort_id: int, role: Role) -> Sequence[Person]:
-        """Return the people with a role in a cohort."""
+    async def people_in(
+        self, cohort_id: int, role: Role, joined_before: datetime | None = None
+    ) -> Sequence[Person]:
+        """Return the people with a role in a cohort (who joined before a moment)."""
         ids = [
-            m.person_id for m in self.s.memberships if m.cohort_id == cohort_id and m.role is role
+            m.person_id
+            for m in self.s.memberships
+            if m.cohort_id == cohort_id
+            and m.role is role
+            and (joined_before is None or (self.s.joined.get(m) or joined_before) < joined_before)
         ]
         return sorted((self.s.people[i] for i in ids), key=lambda p: p.display_name)
 
@@ -353,6 +376,7 @@ class FakeUnitOfWork:
         self.links = FakeLinks(store)
         self.audit = FakeAudit(store)
         self.questions = FakeQuestions(store)
+        self.broadcasts = FakeBroadcasts(store)
         self._snapshot: dict | None = None
 
     async def __aenter__(self) -> Self:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.tg.handlers import (
+    broadcast,
+    broadcast_list,
     errors,
     fallback,
     invitation,
@@ -14,6 +16,7 @@ from bot.tg.handlers import (
     questions,
     replies,
     start,
+    welcome,
 )
 
 
@@ -24,6 +27,9 @@ def register_all(app: Application) -> None:
         profile,
         link,
         invitation,
+        broadcast,
+        broadcast_list,
+        welcome,
         privacy,
         questions,
         replies,

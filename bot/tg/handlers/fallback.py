@@ -5,13 +5,17 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
+from bot.services.broadcast_types import Step, awaited_step
 from bot.services.enrolment import AWAITING_NAME
+from bot.services.introductions import awaited_welcome
 from bot.services.questions import reply_target
 from bot.tg.context import BotContext
+from bot.tg.handlers.broadcast_compose import receive_attachment, receive_broadcast_text
 from bot.tg.handlers.common import translator, whoami
 from bot.tg.handlers.profile import receive_name
 from bot.tg.handlers.questions import answer_question
 from bot.tg.handlers.replies import receive_reply, replied_question
+from bot.tg.handlers.welcome import receive_welcome
 from bot.tg.render import reply
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -26,6 +30,10 @@ async def text_message(update: Update, context: BotContext) -> None:
     awaiting = profile.person.awaiting if profile else None
     if awaiting == AWAITING_NAME:
         await receive_name(update, context, text)
+    elif step := awaited_step(awaiting):
+        await receive_broadcast_text(update, context, *step, text)
+    elif (cohort_id := awaited_welcome(awaiting)) is not None:
+        await receive_welcome(update, context, cohort_id)
     elif reply_target(awaiting) is not None:
         await receive_reply(update, context, text)
     elif profile and (question_id := await replied_question(update, context, profile)):
@@ -35,8 +43,12 @@ async def text_message(update: Update, context: BotContext) -> None:
 
 
 async def unsupported_message(update: Update, context: BotContext) -> None:
-    """Explain kindly that only text is read (stickers, photos, voice, files)."""
-    _profile, _ = await translator(update, context)
+    """Take a broadcast's attachment; otherwise explain kindly that only text is read."""
+    profile, _ = await translator(update, context)
+    step = awaited_step(profile.person.awaiting) if profile else None
+    if step is not None and step[0] is Step.FILE:
+        await receive_attachment(update, context, step[1])
+        return
     await reply(
         update,
         _(

@@ -1,0 +1,47 @@
+"""The periodic jobs: a few ticks with stable ids that ask the services who is due now, never
+one job per person. Everything they need to remember lives in SQL, so a restart loses and
+repeats nothing (a tick missed while the bot was down is caught up by the next one)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application
+
+from bot.scheduler.reports import BroadcastReporter
+from bot.tg.context import BotContext
+
+log = logging.getLogger(__name__)
+REPORT_JOB = "broadcast-reports"
+PREBOARDING_JOB = "preboarding"
+PREBOARDING_SECONDS = 600.0
+PREBOARDING_FIRST = 15.0
+
+
+async def preboarding(context: BotContext) -> None:
+    """Queue the preboarding messages that are due (once per student, catching up)."""
+    added = await context.services.introductions.preboard()
+    if added:
+        log.info("preboarding: %s messages queued", added)
+
+
+def schedule_jobs(application: Application, *, report_seconds: float) -> None:
+    """Add the periodic jobs to the application's job queue (replacing any with their ids)."""
+    queue = application.job_queue
+    if queue is None:
+        log.warning("no job queue: delivery reports and preboarding messages are off")
+        return
+    queue.run_repeating(
+        BroadcastReporter(report_seconds),
+        interval=report_seconds,
+        first=report_seconds,
+        name=REPORT_JOB,
+        job_kwargs={"id": REPORT_JOB, "replace_existing": True},
+    )
+    queue.run_repeating(
+        preboarding,
+        interval=PREBOARDING_SECONDS,
+        first=PREBOARDING_FIRST,
+        name=PREBOARDING_JOB,
+        job_kwargs={"id": PREBOARDING_JOB, "replace_existing": True},
+    )
