@@ -7,13 +7,11 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.access_repos import SqlAuditRepo, SqlInviteRepo, SqlLinkRepo
 from bot.storage.broadcasts import SqlBroadcastRepo
 from bot.storage.questions import SqlQuestionRepo
 from bot.storage.repositories import (
-    SqlAuditRepo,
     SqlCohortRepo,
-    SqlInviteRepo,
-    SqlLinkRepo,
     SqlMembershipRepo,
     SqlOrganisationRepo,
     SqlPersonRepo,
