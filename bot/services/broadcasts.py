@@ -89,22 +89,22 @@ class BroadcastService:
         self, actor: Actor, broadcast_id: int, audience: Audience
     ) -> Broadcast:
         """Set who receives the draft; the author's next text is the message."""
-        async with self._uow() as uow:
-            draft = await own_draft(uow, actor, broadcast_id)
-            await require_cohorts(uow, actor, draft)
-            draft = await uow.broadcasts.update(draft.id, audience=audience)
-            await wait_for(uow, actor, Step.TEXT, draft.id)
-            await uow.commit()
-        return draft
+        return await self._advance(actor, broadcast_id, Step.TEXT, audience=audience)
 
     async def set_text(self, actor: Actor, broadcast_id: int, markup: str) -> Broadcast:
         """Store the message (HTML); next, an attachment may follow."""
         text = clean_broadcast_text(markup)
+        return await self._advance(actor, broadcast_id, Step.FILE, text=text)
+
+    async def _advance(
+        self, actor: Actor, broadcast_id: int, step: Step, **fields: object
+    ) -> Broadcast:
+        """Update the author's draft (cohorts re-checked) and wait for its next step."""
         async with self._uow() as uow:
             draft = await own_draft(uow, actor, broadcast_id)
             await require_cohorts(uow, actor, draft)
-            draft = await uow.broadcasts.update(draft.id, text=text)
-            await wait_for(uow, actor, Step.FILE, draft.id)
+            draft = await uow.broadcasts.update(draft.id, **fields)
+            await wait_for(uow, actor, step, draft.id)
             await uow.commit()
         return draft
 
