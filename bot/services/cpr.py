@@ -9,14 +9,23 @@ from __future__ import annotations
 import re
 from datetime import date
 
-# Six digits, an optional dash or space (or a non-breaking one), four digits; not inside a
-# longer run of digits, so phone numbers, times and amounts rarely match.
+_DASHES = "\\-\u2010-\u2015\u2212"  # hyphen-minus, the Unicode hyphens and dashes, minus
+_SPACES = " \u00a0\u2000-\u200a\u202f"  # spaces within a line: never a line break or a tab
+
+# Six digits, then a dash or a space (a dash may have a space on either side) or nothing,
+# then four digits. Not part of a longer run of digits, nor the tail of "1234-0101901234"
+# (bank registration and account number), nor the head of a range like "0730-1530".
 _CANDIDATE = re.compile(
-    r"(?<![\d-])(\d{2})(\d{2})(\d{2})[-\s\u00a0\u2010-\u2013]?(\d{4})(?![\d-])"
+    rf"(?<!\d)(?<!\d[{_DASHES}])"
+    r"(\d{2})(\d{2})(\d{2})"
+    rf"(?:[{_SPACES}]?[{_DASHES}][{_SPACES}]?|[{_SPACES}])?"
+    r"(\d{4})"
+    rf"(?!\d)(?![{_DASHES}]\d)"
 )
 
 
 def _century(year: int, first_serial_digit: int) -> int:
+    """Return the century of a two-digit birth year, read from the first serial digit."""
     if first_serial_digit <= 3:
         return 1900
     if first_serial_digit in (4, 9):
@@ -25,6 +34,7 @@ def _century(year: int, first_serial_digit: int) -> int:
 
 
 def _is_cpr(day: str, month: str, year: str, serial: str) -> bool:
+    """Return whether the date part is a real date in the century the serial implies."""
     yy = int(year)
     try:
         date(_century(yy, int(serial[0])) + yy, int(month), int(day))
