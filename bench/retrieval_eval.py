@@ -8,7 +8,9 @@ contains the key ("in ans") and peak RSS, for hybrid, BM25-only and dense-only r
 
     .venv/bin/python bench/retrieval_eval.py [--signals]
 
-The index is built (idempotently) from knowledge/ under --data-dir.
+The index is built (idempotently) from knowledge/ under --data-dir. What was tried to lift
+these figures, with each approach's dev and calibration-set results, is in
+bench/RETRIEVAL_NOTES.md.
 """
 
 from __future__ import annotations
