@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,9 +32,15 @@ from bot.services.enrolment import EnrolmentService
 from bot.services.health import HealthService
 from bot.services.introductions import IntroductionService
 from bot.services.knowledge import Answerer
+from bot.services.logbook import LogbookService
 from bot.services.ports import Clock
 from bot.services.privacy import PrivacyService
+from bot.services.prompt_library import PromptLibrary, default_prompts_dir
+from bot.services.prompting import PromptScheduler, ReflectionConfig
 from bot.services.questions import QuestionService
+from bot.services.reflections import ReflectionService
+from bot.services.retention import RetentionService
+from bot.services.schedules import ScheduleService
 from bot.storage import migrate
 from bot.storage.db import DatabaseHealth, create_engine, session_factory
 from bot.storage.outbox import SqlOutboxStore
@@ -97,6 +104,25 @@ async def load_knowledge(settings: Settings, *, ingest: bool) -> KnowledgeBase:
     return knowledge
 
 
+def load_prompts(settings: Settings) -> PromptLibrary:
+    """Load the reflection prompt library (the bundled one when the folder is missing)."""
+    folder = settings.resolved_prompts_dir
+    if not folder.is_dir():
+        log.warning("no prompt library at %s; using the bundled one", folder)
+        folder = default_prompts_dir()
+    return PromptLibrary.load(folder)
+
+
+def reflection_config(settings: Settings) -> ReflectionConfig:
+    """Return the reflection part of the settings."""
+    return ReflectionConfig(
+        expiry=timedelta(hours=settings.reflection_expiry_hours),
+        grace=timedelta(minutes=settings.reflection_grace_minutes),
+        snooze=timedelta(minutes=settings.reflection_snooze_minutes),
+        repeat_days=settings.prompt_repeat_days,
+    )
+
+
 def build_services(
     settings: Settings,
     engine: AsyncEngine,
@@ -109,9 +135,14 @@ def build_services(
     outbox = SqlOutboxStore(engine)
     zone, days = settings.timezone, settings.preboarding_days
     introductions = IntroductionService(uow, outbox, clock, timezone=zone, preboarding_days=days)
+    schedules = ScheduleService(uow, clock)
+    library, config = load_prompts(settings), reflection_config(settings)
     return Services(
         enrolment=EnrolmentService(
-            uow, clock, default_timezone=settings.timezone, introductions=introductions
+            uow,
+            clock,
+            default_timezone=settings.timezone,
+            introductions=introductions,
         ),
         access=AccessService(uow, settings.admin_telegram_ids),
         coordination=CoordinationService(uow, clock),
@@ -121,6 +152,18 @@ def build_services(
         broadcasts=BroadcastService(uow, outbox, clock, settings.broadcast_dir),
         broadcast_reports=BroadcastReports(uow, outbox, clock, settings.default_language),
         introductions=introductions,
+        schedules=schedules,
+        prompting=PromptScheduler(uow, outbox, clock, library, config),
+        reflections=ReflectionService(uow, outbox, clock, library, config),
+        logbook=LogbookService(uow, outbox, clock),
+        retention=RetentionService(
+            uow,
+            outbox,
+            clock,
+            retention_days=settings.retention_days,
+            reminder_days=settings.retention_reminder_days,
+            timezone=settings.timezone,
+        ),
         answerer=answerer,
         default_language=settings.default_language,
         timezone=settings.timezone,
@@ -159,7 +202,11 @@ def build_application(
     application: BotApplication = builder.build()
     application.bot_data.services = services
     register_all(application)
-    schedule_jobs(application, report_seconds=settings.broadcast_report_seconds)
+    schedule_jobs(
+        application,
+        report_seconds=settings.broadcast_report_seconds,
+        prompt_seconds=settings.reflection_tick_seconds,
+    )
     return application
 
 

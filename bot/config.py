@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     outbox_send_timeout: float = Field(default=20.0, gt=0, le=120)
     broadcast_report_seconds: float = Field(default=5.0, ge=0.5, le=300)
     preboarding_days: int = Field(default=7, ge=0, le=90)
+    prompts_dir: Path | None = None
+    reflection_tick_seconds: float = Field(default=60.0, ge=1, le=3600)
+    reflection_grace_minutes: int = Field(default=120, ge=0, le=1440)
+    reflection_expiry_hours: float = Field(default=12.0, gt=0, le=72)
+    reflection_snooze_minutes: int = Field(default=60, ge=5, le=720)
+    prompt_repeat_days: int = Field(default=21, ge=0, le=365)
+    retention_days: int = Field(default=180, ge=1, le=3650)
+    retention_reminder_days: int = Field(default=14, ge=0, le=365)
     knowledge_dir: Path = Path("knowledge")
     chroma_dir: Path | None = None
     chroma_url: str | None = None
@@ -168,6 +176,11 @@ class Settings(BaseSettings):
     def resolved_chroma_dir(self) -> Path:
         """Return where the embedded Chroma index lives (default: DATA_DIR/chroma)."""
         return self.chroma_dir or self.data_dir / "chroma"
+
+    @property
+    def resolved_prompts_dir(self) -> Path:
+        """Return the folder of the reflection prompt library (default: KNOWLEDGE_DIR/prompts)."""
+        return self.prompts_dir or self.knowledge_dir / "prompts"
 
     @property
     def token(self) -> str | None:

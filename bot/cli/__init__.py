@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import admin, broadcasts, knowledge, questions
+from bot.cli import admin, broadcasts, knowledge, questions, reflection
 from bot.cli.running import MISSING_TOKEN, dispatch, serve
 from bot.config import ConfigError, Settings, load_settings
 from bot.services.domain import Profession, Role
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--end", required=True, help="last day, YYYY-MM-DD")
     cohort.add_parser("list", help="list cohorts")
     broadcasts.add_welcome_parser(cohort)
+    reflection.add_parsers(sub, cohort)
 
     invite = sub.add_parser("invite", help="invite links").add_subparsers(
         dest="action", required=True
@@ -103,7 +104,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    commands = admin.COMMANDS | knowledge.COMMANDS | questions.COMMANDS | broadcasts.COMMANDS
+    commands = (
+        admin.COMMANDS
+        | knowledge.COMMANDS
+        | questions.COMMANDS
+        | broadcasts.COMMANDS
+        | reflection.COMMANDS
+    )
     handler = commands[(args.command, getattr(args, "action", None))]
     return await handler(args, settings)
 

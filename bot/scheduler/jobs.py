@@ -16,6 +16,11 @@ REPORT_JOB = "broadcast-reports"
 PREBOARDING_JOB = "preboarding"
 PREBOARDING_SECONDS = 600.0
 PREBOARDING_FIRST = 15.0
+PROMPT_JOB = "reflection-prompts"
+PROMPT_FIRST = 5.0
+RETENTION_JOB = "retention"
+RETENTION_SECONDS = 3600.0
+RETENTION_FIRST = 60.0
 
 
 async def preboarding(context: BotContext) -> None:
@@ -25,12 +30,35 @@ async def preboarding(context: BotContext) -> None:
         log.info("preboarding: %s messages queued", added)
 
 
-def schedule_jobs(application: Application, *, report_seconds: float) -> None:
+async def prompts(context: BotContext) -> None:
+    """Queue the reflection prompts that are due (one tick for every student)."""
+    await context.services.prompting.tick()
+
+
+async def retention(context: BotContext) -> None:
+    """Remind students to export, and delete reflections past their retention time."""
+    await context.services.retention.run()
+
+
+def schedule_jobs(
+    application: Application, *, report_seconds: float, prompt_seconds: float = 60.0
+) -> None:
     """Add the periodic jobs to the application's job queue (replacing any with their ids)."""
     queue = application.job_queue
     if queue is None:
-        log.warning("no job queue: delivery reports and preboarding messages are off")
+        log.warning("no job queue: reports, preboarding, prompts and retention are off")
         return
+    for callback, interval, first, name in (
+        (prompts, prompt_seconds, PROMPT_FIRST, PROMPT_JOB),
+        (retention, RETENTION_SECONDS, RETENTION_FIRST, RETENTION_JOB),
+    ):
+        queue.run_repeating(
+            callback,
+            interval=interval,
+            first=first,
+            name=name,
+            job_kwargs={"id": name, "replace_existing": True, "max_instances": 1},
+        )
     queue.run_repeating(
         BroadcastReporter(report_seconds),
         interval=report_seconds,

@@ -63,7 +63,9 @@ class Cohort:
     """A group (hold) of people on placement in one department for one period.
 
     `welcome` is the coordinators' own welcome text (HTML with placeholders), or None for
-    the default text from the catalogue.
+    the default text from the catalogue. `prompt_shift`, `prompt_days` (a bit mask, Monday =
+    bit 0) and `prompt_minutes` (a fixed time of day, None: after the shift) are the defaults
+    for new students' reflection schedules.
     """
 
     id: int
@@ -73,6 +75,9 @@ class Cohort:
     starts_on: date
     ends_on: date
     welcome: str | None = None
+    prompt_shift: str = "day"
+    prompt_days: int = 31
+    prompt_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from bot.services.domain import (
 from bot.services.errors import ContainsCpr, Invalid, NotFound
 from bot.services.introductions import IntroductionService
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.schedules import join_schedule
 
 log = logging.getLogger(__name__)
 MAX_NAME_LENGTH = 64
@@ -127,6 +128,8 @@ class EnrolmentService:
             await uow.memberships.add(
                 person.id, info.cohort.id, info.invite.role, self._clock.now()
             )
+            if info.invite.role is Role.STUDENT:
+                await join_schedule(uow, person, info.cohort, self._clock)
             await uow.audit.record(
                 AuditEntry(
                     at=self._clock.now(),

@@ -21,6 +21,7 @@ from bot.services.domain import (
     Role,
     SupervisionLink,
 )
+from bot.services.reflection_types import GoalRepo, ReflectionRepo, ScheduleRepo
 
 
 class Clock(Protocol):
@@ -82,6 +83,12 @@ class CohortRepo(Protocol):
 
     async def set_welcome(self, cohort_id: int, text: str | None) -> Cohort:
         """Store the cohort's welcome text (None: back to the default)."""
+        ...
+
+    async def set_prompt_defaults(
+        self, cohort_id: int, shift: str, days: int, minutes: int | None
+    ) -> Cohort:
+        """Store the defaults for new students' reflection schedules."""
         ...
 
 
@@ -256,6 +263,9 @@ class UnitOfWork(Protocol):
     audit: AuditRepo
     questions: QuestionRepo
     broadcasts: BroadcastRepo
+    schedules: ScheduleRepo
+    reflections: ReflectionRepo
+    goals: GoalRepo
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.services.domain import AuditEntry, Cohort, Person, Question, Role
 from bot.services.errors import NotFound
 from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.reflection_types import Goal, Reflection
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,8 @@ class PersonalData:
     supervisors: list[str] = field(default_factory=list)
     students: list[str] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    reflections: list[Reflection] = field(default_factory=list)
 
 
 class PrivacyService:
@@ -55,6 +58,8 @@ class PrivacyService:
                 if (other := await uow.people.get(link.student_id)) is not None:
                     data.students.append(other.display_name)
             data.questions.extend(await uow.questions.for_person(person.id))
+            data.goals.extend(await uow.goals.for_person(person.id))
+            data.reflections.extend(await uow.reflections.for_person(person.id))
         return data
 
     async def delete(self, telegram_id: int) -> bool:

@@ -48,6 +48,9 @@ def cohort(row: CohortRow) -> Cohort:
         starts_on=row.starts_on,
         ends_on=row.ends_on,
         welcome=row.welcome_text,
+        prompt_shift=row.prompt_shift,
+        prompt_days=row.prompt_days,
+        prompt_minutes=row.prompt_minutes,
     )
 
 

@@ -61,6 +61,11 @@ class CohortRow(Base):
     starts_on: Mapped[date] = mapped_column(Date, index=True)
     ends_on: Mapped[date] = mapped_column(Date)
     welcome_text: Mapped[str | None] = mapped_column(Text, default=None)
+    # Defaults for new students' reflection schedules: their shift and working days (a bit
+    # mask, Monday = bit 0), and a fixed time of day in minutes (None: after the shift).
+    prompt_shift: Mapped[str] = mapped_column(String(8), default="day", server_default="day")
+    prompt_days: Mapped[int] = mapped_column(Integer, default=31, server_default="31")
+    prompt_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
@@ -162,6 +167,7 @@ from bot.storage.messaging_models import (  # noqa: E402
     QuestionForwardRow,
     QuestionRow,
 )
+from bot.storage.reflection_models import GoalRow, ReflectionRow, ScheduleRow  # noqa: E402
 
 __all__ = [
     "ROLES",
@@ -170,6 +176,7 @@ __all__ = [
     "BroadcastRow",
     "CohortRow",
     "DepartmentRow",
+    "GoalRow",
     "InviteRow",
     "MembershipRow",
     "OrganisationRow",
@@ -177,6 +184,8 @@ __all__ = [
     "PersonRow",
     "QuestionForwardRow",
     "QuestionRow",
+    "ReflectionRow",
+    "ScheduleRow",
     "SupervisionLinkRow",
     "UTCDateTime",
 ]

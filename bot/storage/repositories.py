@@ -127,6 +127,17 @@ class SqlCohortRepo(Repo):
         await self._s.flush()
         return convert.cohort(row)
 
+    async def set_prompt_defaults(
+        self, cohort_id: int, shift: str, days: int, minutes: int | None
+    ) -> Cohort:
+        """Store the defaults for new students' reflection schedules."""
+        row = await self._s.get(CohortRow, cohort_id)
+        if row is None:
+            raise LookupError(f"cohort {cohort_id} not found")
+        row.prompt_shift, row.prompt_days, row.prompt_minutes = shift, days, minutes
+        await self._s.flush()
+        return convert.cohort(row)
+
 
 class SqlPersonRepo(Repo):
     """People."""

@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage.access_repos import SqlAuditRepo, SqlInviteRepo, SqlLinkRepo
 from bot.storage.broadcasts import SqlBroadcastRepo
 from bot.storage.questions import SqlQuestionRepo
+from bot.storage.reflections import SqlGoalRepo, SqlReflectionRepo
 from bot.storage.repositories import (
     SqlCohortRepo,
     SqlMembershipRepo,
     SqlOrganisationRepo,
     SqlPersonRepo,
 )
+from bot.storage.schedules import SqlScheduleRepo
 
 
 class SqlUnitOfWork:
@@ -37,6 +39,9 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepo(session)
         self.questions = SqlQuestionRepo(session)
         self.broadcasts = SqlBroadcastRepo(session)
+        self.schedules = SqlScheduleRepo(session)
+        self.reflections = SqlReflectionRepo(session)
+        self.goals = SqlGoalRepo(session)
         return self
 
     async def __aexit__(

@@ -14,8 +14,13 @@ from bot.services.enrolment import EnrolmentService
 from bot.services.health import HealthService
 from bot.services.introductions import IntroductionService
 from bot.services.knowledge import Answerer
+from bot.services.logbook import LogbookService
 from bot.services.privacy import PrivacyService
+from bot.services.prompting import PromptScheduler
 from bot.services.questions import QuestionService
+from bot.services.reflections import ReflectionService
+from bot.services.retention import RetentionService
+from bot.services.schedules import ScheduleService
 
 
 @dataclass(slots=True)
@@ -31,6 +36,11 @@ class Services:
     broadcasts: BroadcastService
     broadcast_reports: BroadcastReports
     introductions: IntroductionService
+    schedules: ScheduleService
+    prompting: PromptScheduler
+    reflections: ReflectionService
+    logbook: LogbookService
+    retention: RetentionService
     default_language: str
     timezone: str
     answerer: Answerer | None = None

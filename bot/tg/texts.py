@@ -56,6 +56,17 @@ MEMBER_COMMANDS = [
     ("eksport", N_("Get a copy of everything stored about you")),
     ("slet", N_("Delete everything stored about you")),
 ]
+STUDENT_COMMANDS = [
+    ("refleksion", N_("Reflect now (or go on with today's prompt)")),
+    ("logbog", N_("Your logbook of reflections")),
+    ("maal", N_("Your learning goals")),
+    ("indstillinger", N_("When your daily prompt comes")),
+    ("pause", N_("Pause the prompts (holiday, sick leave)")),
+    ("genoptag", N_("Resume the prompts")),
+]
+SUPERVISOR_COMMANDS = [
+    ("delt", N_("Reflections your students shared with you")),
+]
 COORDINATOR_COMMANDS = [
     ("invitation", N_("Create an invite link and QR code")),
     ("link", N_("Link a student to a supervisor")),
@@ -66,9 +77,9 @@ COORDINATOR_COMMANDS = [
 ]
 ROLE_INTROS = {
     Role.STUDENT: N_(
-        "As a student you will get short reflection prompts, keep a private logbook "
-        "and ask your supervisor for feedback — these arrive step by step as your "
-        "placement starts."
+        "As a student you get a short reflection prompt after your shifts. Your answers go "
+        "into your private logbook, tied to your learning goals; only you decide whether "
+        "your supervisor sees an entry."
     ),
     Role.SUPERVISOR: N_(
         "As a supervisor you will get your students' feedback requests and reminders "
@@ -87,6 +98,10 @@ def commands_for(profile: Profile | None) -> list[tuple[str, str]]:
     if profile is None:
         return [("start", N_("Join with your invite link")), *EVERYONE_COMMANDS]
     commands = [*EVERYONE_COMMANDS, *MEMBER_COMMANDS]
+    if profile.has_role(Role.STUDENT):
+        commands += STUDENT_COMMANDS
+    if profile.has_role(Role.SUPERVISOR):
+        commands += SUPERVISOR_COMMANDS
     if profile.has_role(Role.COORDINATOR):
         commands += COORDINATOR_COMMANDS
     return commands

@@ -53,6 +53,7 @@ def bot_settings(
         knowledge_dir=knowledge_corpus,
         chroma_dir=knowledge_index_dir,
         ingest_on_start=False,
+        prompts_dir=Path(__file__).resolve().parents[2] / "knowledge" / "prompts",
         broadcast_report_seconds=1.0,
     )
 

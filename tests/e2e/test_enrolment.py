@@ -46,7 +46,10 @@ async def test_newcomer_enrols_in_danish(fake_api: FakeBotApi, world: World) -> 
     assert "/sprog" in help_text.text
     assert "/link" not in help_text.text
     menu = fake_api.commands[(f"chat:{user.id}", "")]
-    assert {c["command"] for c in menu} == {"help", "spoerg", "sprog", "navn", "eksport", "slet"}
+    assert {c["command"] for c in menu} == {
+        *("help", "spoerg", "sprog", "navn", "eksport", "slet"),
+        *("refleksion", "logbog", "maal", "indstillinger", "pause", "genoptag"),
+    }
     profile = await world.runtime.services.access.profile(user.id)
     assert profile is not None
     assert profile.person.language == "da"

@@ -266,6 +266,10 @@ class SimUser:
             lines.append(f"  {' ' if i < self._cursor else '*'} {msg.summary()}")
         return "\n".join(lines)
 
+    def read_all(self) -> None:
+        """Mark every message received so far as consumed (e.g. after a scheduled one)."""
+        self._cursor = len(self.fake._messages.get(self.id, []))
+
     async def next_message(self, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
         """The next bot message to this chat that this user has not consumed yet."""
         start = self._cursor

@@ -23,6 +23,7 @@ from bot.services.domain import (
     SupervisionLink,
 )
 from tests.unit.fakes_broadcasts import FakeBroadcasts
+from tests.unit.fakes_reflections import FakeGoals, FakeReflections, FakeSchedules
 
 
 class FakeStore:
@@ -41,6 +42,9 @@ class FakeStore:
         self.forwards: dict[tuple[int, int], int] = {}  # (person id, message id) -> question
         self.joined: dict[Membership, datetime | None] = {}
         self.broadcasts: dict[int, Broadcast] = {}
+        self.schedules: dict = {}
+        self.reflections: dict = {}
+        self.goals: dict = {}
         self.commits = 0
 
     def next_id(self, table: dict) -> int:
@@ -115,6 +119,16 @@ class FakeCohorts:
     async def starting_between(self, first: date, last: date) -> Sequence[Cohort]:
         """Return the cohorts starting in a period."""
         return [c for c in self.s.cohorts.values() if first <= c.starts_on <= last]
+
+    async def set_prompt_defaults(
+        self, cohort_id: int, shift: str, days: int, minutes: int | None
+    ) -> Cohort:
+        """Store prompt defaults."""
+        cohort = dataclasses.replace(
+            self.s.cohorts[cohort_id], prompt_shift=shift, prompt_days=days, prompt_minutes=minutes
+        )
+        self.s.cohorts[cohort_id] = cohort
+        return cohort
 
     async def set_welcome(self, cohort_id: int, text: str | None) -> Cohort:
         """Store a welcome text."""
@@ -377,6 +391,9 @@ class FakeUnitOfWork:
         self.audit = FakeAudit(store)
         self.questions = FakeQuestions(store)
         self.broadcasts = FakeBroadcasts(store)
+        self.schedules = FakeSchedules(store)
+        self.reflections = FakeReflections(store)
+        self.goals = FakeGoals(store)
         self._snapshot: dict | None = None
 
     async def __aenter__(self) -> Self:

@@ -8,12 +8,15 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot.services.broadcast_types import Step, awaited_step
 from bot.services.enrolment import AWAITING_NAME
 from bot.services.introductions import awaited_welcome
+from bot.services.logbook import awaited_goal
 from bot.services.questions import reply_target
 from bot.tg.context import BotContext
 from bot.tg.handlers.broadcast_compose import receive_attachment, receive_broadcast_text
 from bot.tg.handlers.common import translator, whoami
+from bot.tg.handlers.logbook import receive_goal
 from bot.tg.handlers.profile import receive_name
 from bot.tg.handlers.questions import answer_question
+from bot.tg.handlers.reflection import receive_answer
 from bot.tg.handlers.replies import receive_reply, replied_question
 from bot.tg.handlers.welcome import receive_welcome
 from bot.tg.render import reply
@@ -22,7 +25,8 @@ PRIVATE = filters.ChatType.PRIVATE
 
 
 async def text_message(update: Update, context: BotContext) -> None:
-    """Route free text to whatever the bot is waiting for; anything else is a question."""
+    """Route free text to whatever the bot is waiting for (a name, a broadcast, a welcome
+    text, a reply, a goal, the answer to an open reflection); anything else is a question."""
     message = update.effective_message
     assert message is not None
     profile, _language = await whoami(update, context)
@@ -38,6 +42,10 @@ async def text_message(update: Update, context: BotContext) -> None:
         await receive_reply(update, context, text)
     elif profile and (question_id := await replied_question(update, context, profile)):
         await receive_reply(update, context, text, question_id)
+    elif (goal_id := awaited_goal(awaiting)) is not None:
+        await receive_goal(update, context, goal_id, text)
+    elif profile and await context.services.reflections.open_entry(profile.person.telegram_id):
+        await receive_answer(update, context, text)
     else:
         await answer_question(update, context, text)
 

@@ -1,0 +1,137 @@
+"""Issue #5: the prompt tick and the reflection conversation on real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.services.access import Actor
+from bot.services.coordination import CoordinationService
+from bot.services.domain import Profession, Role
+from bot.services.enrolment import Enrolled, EnrolmentService
+from bot.services.errors import ContainsCpr
+from bot.services.prompt_library import PromptLibrary, default_prompts_dir
+from bot.services.prompting import PromptScheduler, ReflectionConfig
+from bot.services.reflection_types import EntryStatus
+from bot.services.reflections import Finished, ReflectionService, Step
+from bot.storage.models import OutboxRow, ReflectionRow
+from bot.storage.outbox import SqlOutboxStore
+from bot.storage.uow import SqlUnitOfWorkFactory
+from tests.support import ManualClock
+
+CLI = Actor.cli()
+LIBRARY = PromptLibrary.load(default_prompts_dir())
+
+
+async def _student(uow_factory: SqlUnitOfWorkFactory, clock: ManualClock, telegram_id: int) -> int:
+    """Create a nursing cohort (1 Feb – 30 Jun 2027) and enrol one student in it."""
+    coordination = CoordinationService(uow_factory, clock)
+    if not await coordination.list_departments():
+        await coordination.create_department(CLI, "Medicinsk M2", "Region H", key="m2")
+        await coordination.create_cohort(
+            CLI,
+            name="F27",
+            department_ref="m2",
+            profession=Profession.NURSING,
+            starts_on=date(2027, 2, 1),
+            ends_on=date(2027, 6, 30),
+        )
+    [cohort] = await coordination.list_cohorts()
+    code = (await coordination.create_invite(CLI, cohort.id, Role.STUDENT)).code
+    enrolment = EnrolmentService(uow_factory, clock, default_timezone="Europe/Copenhagen")
+    result = await enrolment.enrol(telegram_id, code, language="da", display_name="Anna")
+    assert isinstance(result, Enrolled)
+    return result.person.id
+
+
+async def _count(engine: AsyncEngine, table: type) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(select(func.count()).select_from(table))).scalar_one()
+
+
+async def test_one_prompt_per_slot_across_repeated_and_overlapping_ticks(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    clock = ManualClock(datetime(2027, 2, 8, 12, 0, tzinfo=UTC))  # Monday 13:00 local
+    await _student(uow_factory, clock, 501)
+    outbox = SqlOutboxStore(engine)
+    ticks = [
+        PromptScheduler(uow_factory, outbox, clock, LIBRARY, ReflectionConfig()) for _ in range(2)
+    ]
+    assert (await ticks[0].tick()).prompted == 0
+    clock.set(datetime(2027, 2, 8, 14, 16, tzinfo=UTC))  # 15:16 local, after the day shift
+    reports = await asyncio.gather(ticks[0].tick(), ticks[1].tick())
+    assert sum(r.prompted for r in reports) >= 1
+    assert (await ticks[0].tick()).prompted == 0
+    assert await _count(engine, OutboxRow) == 1
+    assert await _count(engine, ReflectionRow) == 1
+    clock.set(datetime(2027, 2, 9, 14, 16, tzinfo=UTC))
+    await asyncio.gather(ticks[0].tick(), ticks[1].tick(), ticks[0].tick())
+    assert await _count(engine, OutboxRow) == 2
+    async with engine.connect() as conn:
+        keys = (await conn.execute(select(OutboxRow.dedupe_key))).scalars().all()
+    assert sorted(keys)[0].endswith(":2027-02-08")
+
+
+async def test_a_slot_missed_beyond_the_grace_window_is_skipped(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    clock = ManualClock(datetime(2027, 2, 8, 12, 0, tzinfo=UTC))
+    person_id = await _student(uow_factory, clock, 502)
+    scheduler = PromptScheduler(
+        uow_factory, SqlOutboxStore(engine), clock, LIBRARY, ReflectionConfig()
+    )
+    clock.set(datetime(2027, 2, 8, 17, 0, tzinfo=UTC))  # 18:00 local: 2 h 45 min late
+    report = await scheduler.tick()
+    assert (report.prompted, report.skipped) == (0, 1)
+    async with uow_factory() as uow:
+        schedule = await uow.schedules.get(person_id)
+    assert schedule is not None
+    assert schedule.next_slot == date(2027, 2, 9)
+    clock.set(datetime(2027, 2, 9, 15, 30, tzinfo=UTC))  # 16:30 local: within the grace
+    assert (await scheduler.tick()).prompted == 1
+
+
+async def test_the_conversation_steps_through_the_questions_into_the_logbook(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    clock = ManualClock(datetime(2027, 2, 8, 12, 0, tzinfo=UTC))
+    await _student(uow_factory, clock, 503)
+    clock.set(datetime(2027, 2, 8, 14, 16, tzinfo=UTC))
+    outbox = SqlOutboxStore(engine)
+    config = ReflectionConfig()
+    await PromptScheduler(uow_factory, outbox, clock, LIBRARY, config).tick()
+    reflections = ReflectionService(uow_factory, outbox, clock, LIBRARY, config)
+    entry = await reflections.open_entry(503)
+    assert entry is not None
+    assert entry.status is EntryStatus.PROMPTED
+    step = await reflections.begin(503, entry.id)
+    assert (step.number, step.total) == (1, 3)
+    try:
+        await reflections.answer(503, "Patienten 010203-1234 faldt")
+    except ContainsCpr:
+        pass
+    else:
+        raise AssertionError("a CPR number was accepted")
+    first = await reflections.answer(503, "Jeg gav medicin med min vejleder.")
+    assert isinstance(first, Step)
+    assert first.number == 2
+    await reflections.answer(503, "Jeg lærte at dobbelttjekke.")
+    done = await reflections.answer(503, "Næste vagt spørger jeg om feedback.")
+    assert isinstance(done, Finished)
+    assert done.entry.status is EntryStatus.DONE
+    assert [a.key for a in done.entry.answers] == ["what", "so_what", "now_what"]
+    assert all("010203" not in a.text for a in done.entry.answers)
+    assert await reflections.open_entry(503) is None
+    # The next day's prompt follows up on the plan, as its first question.
+    clock.set(datetime(2027, 2, 9, 14, 16, tzinfo=UTC))
+    await PromptScheduler(uow_factory, outbox, clock, LIBRARY, config).tick()
+    nxt = await reflections.open_entry(503)
+    assert nxt is not None
+    assert nxt.followup_of == done.entry.id
+    step = await reflections.begin(503, nxt.id)
+    assert "Næste vagt spørger jeg om feedback." in step.question
+    assert step.total == 4
