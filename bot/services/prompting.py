@@ -25,7 +25,7 @@ from bot.services.reflection_flow import (
     wants_gibbs,
 )
 from bot.services.reflection_messages import prompt_payload
-from bot.services.reflection_types import DueStudent, NewReflection, Reflection
+from bot.services.reflection_types import DueStudent, Move, NewReflection, Reflection
 from bot.services.schedule_rules import next_slot
 
 log = logging.getLogger(__name__)
@@ -99,19 +99,21 @@ class PromptScheduler:
         if messages:
             await self._outbox.enqueue(messages)
         sent = {d.person.id for d in sending}
+        moves = [self._move(item, now, item.person.id in sent) for item in due]
         async with self._uow() as uow:
-            for item in due:
-                slot = item.schedule.next_at
-                assert slot is not None
-                after = slot if item.person.id in sent else max(slot, now - self._config.grace)
-                period = (item.cohort.starts_on, item.cohort.ends_on) if item.cohort else None
-                found = next_slot(item.schedule, item.person.timezone, period, after)
-                await uow.schedules.advance(
-                    item.person.id, slot, *(found if found else (None, None))
-                )
+            await uow.schedules.advance_many(moves)
             await uow.commit()
         report.prompted += len(sending)
         report.skipped += len(due) - len(sending)
+
+    def _move(self, item: DueStudent, now: datetime, sent: bool) -> Move:
+        """Return the move to the slot after this one (or after the grace window, if missed)."""
+        slot = item.schedule.next_at
+        assert slot is not None
+        after = slot if sent else max(slot, now - self._config.grace)
+        period = (item.cohort.starts_on, item.cohort.ends_on) if item.cohort else None
+        found = next_slot(item.schedule, item.person.timezone, period, after)
+        return Move(item.person.id, slot, *(found if found else (None, None)))
 
     def _should_send(self, item: DueStudent, now: datetime) -> bool:
         """Return whether the slot gets a prompt (not too late, someone to send it to)."""

@@ -144,6 +144,16 @@ class DueStudent:
 
 
 @dataclass(frozen=True, slots=True)
+class Move:
+    """A schedule moving on from the slot it points at (`expected`) to its next one."""
+
+    person_id: int
+    expected: datetime
+    next_at: datetime | None
+    slot: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class NewReflection:
     """A reflection to store."""
 
@@ -193,6 +203,11 @@ class ScheduleRepo(Protocol):
         slot: date | None,
     ) -> bool:
         """Move a schedule to its next slot only if it still points at `expected`."""
+        ...
+
+    async def advance_many(self, moves: Sequence[Move]) -> None:
+        """Compare-and-set many schedules at once (each only if it still points at its
+        expected slot)."""
         ...
 
     async def for_cohort(self, cohort_id: int) -> Sequence[Schedule]:

@@ -12,6 +12,7 @@ from bot.services.reflection_types import (
     DueStudent,
     EntryStatus,
     Goal,
+    Move,
     NewReflection,
     Reflection,
     Schedule,
@@ -56,6 +57,11 @@ class FakeSchedules:
             return False
         self.s.schedules[person_id] = dataclasses.replace(current, next_at=next_at, next_slot=slot)
         return True
+
+    async def advance_many(self, moves: Sequence[Move]) -> None:
+        """Compare-and-set many schedules."""
+        for move in moves:
+            await self.advance(move.person_id, move.expected, move.next_at, move.slot)
 
     async def for_cohort(self, cohort_id: int) -> Sequence[Schedule]:
         """Return a cohort's schedules."""
