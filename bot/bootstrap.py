@@ -39,6 +39,7 @@ from bot.services.prompt_library import PromptLibrary, default_prompts_dir
 from bot.services.prompting import PromptScheduler, ReflectionConfig
 from bot.services.questions import QuestionService
 from bot.services.reflections import ReflectionService
+from bot.services.reports import ReportService
 from bot.services.retention import RetentionService
 from bot.services.schedules import ScheduleService
 from bot.storage import migrate
@@ -164,6 +165,7 @@ def build_services(
             reminder_days=settings.retention_reminder_days,
             timezone=settings.timezone,
         ),
+        reports=ReportService(uow, clock),
         answerer=answerer,
         default_language=settings.default_language,
         timezone=settings.timezone,

@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import admin, broadcasts, knowledge, questions, reflection
+from bot.cli import admin, broadcasts, knowledge, questions, reflection, reports
 from bot.cli.running import MISSING_TOKEN, dispatch, serve
 from bot.config import ConfigError, Settings, load_settings
 from bot.services.domain import Profession, Role
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     knowledge.add_parsers(sub)
     questions.add_parsers(sub)
     broadcasts.add_parsers(sub)
+    reports.add_parsers(sub)
     return parser
 
 
@@ -110,6 +111,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         | questions.COMMANDS
         | broadcasts.COMMANDS
         | reflection.COMMANDS
+        | reports.COMMANDS
     )
     handler = commands[(args.command, getattr(args, "action", None))]
     return await handler(args, settings)

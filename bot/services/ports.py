@@ -22,6 +22,7 @@ from bot.services.domain import (
     SupervisionLink,
 )
 from bot.services.reflection_types import GoalRepo, ReflectionRepo, ScheduleRepo
+from bot.services.report_types import ReportRepo
 
 
 class Clock(Protocol):
@@ -266,6 +267,7 @@ class UnitOfWork(Protocol):
     schedules: ScheduleRepo
     reflections: ReflectionRepo
     goals: GoalRepo
+    reports: ReportRepo
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

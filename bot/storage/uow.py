@@ -11,6 +11,7 @@ from bot.storage.access_repos import SqlAuditRepo, SqlInviteRepo, SqlLinkRepo
 from bot.storage.broadcasts import SqlBroadcastRepo
 from bot.storage.questions import SqlQuestionRepo
 from bot.storage.reflections import SqlGoalRepo, SqlReflectionRepo
+from bot.storage.reports import SqlReportRepo
 from bot.storage.repositories import (
     SqlCohortRepo,
     SqlMembershipRepo,
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
         self.schedules = SqlScheduleRepo(session)
         self.reflections = SqlReflectionRepo(session)
         self.goals = SqlGoalRepo(session)
+        self.reports = SqlReportRepo(session)
         return self
 
     async def __aexit__(

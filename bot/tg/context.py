@@ -19,6 +19,7 @@ from bot.services.privacy import PrivacyService
 from bot.services.prompting import PromptScheduler
 from bot.services.questions import QuestionService
 from bot.services.reflections import ReflectionService
+from bot.services.reports import ReportService
 from bot.services.retention import RetentionService
 from bot.services.schedules import ScheduleService
 
@@ -41,6 +42,7 @@ class Services:
     reflections: ReflectionService
     logbook: LogbookService
     retention: RetentionService
+    reports: ReportService
     default_language: str
     timezone: str
     answerer: Answerer | None = None

@@ -73,6 +73,7 @@ COORDINATOR_COMMANDS = [
     ("huller", N_("Questions the documents did not answer well")),
     ("broadcast", N_("Send a message to your cohorts")),
     ("broadcasts", N_("Scheduled broadcasts (cancel one)")),
+    ("status", N_("Totals for your cohorts (no names, no texts)")),
     ("velkomst", N_("The welcome text new students get")),
 ]
 ROLE_INTROS = {

@@ -24,6 +24,7 @@ from bot.services.domain import (
 )
 from tests.unit.fakes_broadcasts import FakeBroadcasts
 from tests.unit.fakes_reflections import FakeGoals, FakeReflections, FakeSchedules
+from tests.unit.fakes_reports import FakeReports
 
 
 class FakeStore:
@@ -394,6 +395,7 @@ class FakeUnitOfWork:
         self.schedules = FakeSchedules(store)
         self.reflections = FakeReflections(store)
         self.goals = FakeGoals(store)
+        self.reports = FakeReports(store)
         self._snapshot: dict | None = None
 
     async def __aenter__(self) -> Self:

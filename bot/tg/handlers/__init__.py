@@ -19,6 +19,7 @@ from bot.tg.handlers import (
     replies,
     settings,
     start,
+    status,
     welcome,
 )
 
@@ -32,6 +33,7 @@ def register_all(app: Application) -> None:
         invitation,
         broadcast,
         broadcast_list,
+        status,
         welcome,
         reflection,
         logbook,

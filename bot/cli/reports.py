@@ -1,0 +1,84 @@
+"""CLI subcommand `report`: a cohort's aggregated figures, as text or CSV.
+
+The CSV has a header row `figure,value`, then one row per figure (cohort, week_from,
+week_to and period_from first). Shares are fractions from 0 to 1, the weekly average has two
+decimals, and a withheld figure (about fewer than MIN_GROUP students) reads `<5`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+
+from bot.bootstrap import open_services
+from bot.config import Settings
+from bot.services.access import Actor
+from bot.services.ports import Clock
+from bot.services.report_types import CohortReport, Figure, Unit
+from bot.services.reports import MIN_GROUP
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add `report` to the CLI."""
+    report = sub.add_parser("report", help="a cohort's aggregated figures (no names, no texts)")
+    report.add_argument("--cohort", required=True, help="cohort id or name")
+    report.add_argument(
+        "--csv", action="store_true", help="print CSV: a figure,value header, one row per figure"
+    )
+
+
+def csv_value(figure: Figure) -> str:
+    """Return a figure as a CSV cell."""
+    if figure.value is None:
+        return f"<{MIN_GROUP}"
+    if figure.unit is Unit.SHARE:
+        return f"{figure.value:.3f}"
+    if figure.unit is Unit.PER_WEEK:
+        return f"{figure.value:.2f}"
+    return str(int(figure.value))
+
+
+def text_value(figure: Figure) -> str:
+    """Return a figure for the plain-text listing."""
+    if figure.value is None:
+        return f"fewer than {MIN_GROUP}"
+    if figure.unit is Unit.SHARE:
+        return f"{figure.value:.0%}"
+    return csv_value(figure)
+
+
+def header_rows(report: CohortReport) -> list[tuple[str, str]]:
+    """Return what the figures are about: the cohort and the counted period."""
+    window = report.window
+    return [
+        ("cohort", report.cohort.name),
+        ("week_from", window.week_start.isoformat(timespec="minutes")),
+        ("week_to", window.now.isoformat(timespec="minutes")),
+        ("period_from", window.period_from.isoformat()),
+    ]
+
+
+async def report_cmd(
+    args: argparse.Namespace, settings: Settings, clock: Clock | None = None
+) -> int:
+    """Print a cohort's figures as of now (the clock is injected by tests)."""
+    async with open_services(settings, clock) as services:
+        cohort = await services.coordination.find_cohort(args.cohort)
+        report = await services.reports.cohort_report(Actor.cli(), cohort.id)
+    if args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(("figure", "value"))
+        writer.writerows(header_rows(report))
+        writer.writerows((key, csv_value(figure)) for key, figure in report.rows())
+        return 0
+    for key, value in header_rows(report):
+        print(f"{key:<28} {value}")
+    for section, rows in report.sections():
+        print(f"\n[{section}]")
+        for key, figure in rows:
+            print(f"{key:<28} {text_value(figure)}")
+    return 0
+
+
+COMMANDS = {("report", None): report_cmd}
