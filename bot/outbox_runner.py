@@ -61,17 +61,18 @@ async def start_dispatcher(
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     concurrency = 64 if settings.outbox_rate > 100 else 16
+    request = AiohttpRequest(pool_size=concurrency, read_timeout=settings.outbox_send_timeout)
     bot = Bot(
         token,
         base_url=f"{settings.telegram_api_base_url}/bot",
         base_file_url=f"{settings.telegram_api_base_url}/file/bot",
-        request=AiohttpRequest(pool_size=concurrency, read_timeout=settings.outbox_send_timeout),
+        request=request,
     )
     await bot.initialize()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     dispatcher = Dispatcher(
         SqlOutboxStore(engine),
-        TelegramSender(bot, timeout=settings.outbox_send_timeout),
+        TelegramSender(bot, timeout=settings.outbox_send_timeout, form=request),
         clock or SystemClock(),
         worker=worker,
         limits=limits(settings),

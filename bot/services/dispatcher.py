@@ -1,6 +1,7 @@
 """The outbox dispatcher: claims due messages, sends them at Telegram's limits, records
 every outcome. Nothing is lost across crashes: a message is `sending` only while leased, and
-a lease that runs out (the process died) makes it due again."""
+a lease that runs out (the process died) makes it due again. Each claim counts an attempt, so
+a message whose send kills the process every time still ends `failed` at the limit."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -100,35 +101,71 @@ class Dispatcher:
         self._idle_sleep, self._sleep = idle_sleep, sleep
         self._pacer = Pacer(limits)
         self._claim_size = max(1, min(200, int(limits.overall_per_second)))
+        # Outcomes kept before they are recorded: 10, or about 10 ms of sending at high rates
+        # (fewer, larger settle statements; a crash repeats at most these and those in flight).
+        self._flush_at = max(10, min(50, int(limits.overall_per_second / 100)))
         self._sending = asyncio.Semaphore(concurrency)
         self._pending: list[Settlement] = []
+        self._writing = asyncio.Lock()  # one claim or settle at a time (SQLite's one writer)
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._unrecorded: set[int] = set()  # ids being sent, or sent with the outcome unsaved
         self.stats = DispatchStats()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Dispatch until `stop` is set; an error in one round never ends the loop."""
         while not stop.is_set():
             try:
-                handled = await self.tick()
+                # The next batch is claimed while the last sends of this one are in flight.
+                handled = await self._round()
+                if handled == 0:
+                    await self._drain()
             except Exception:  # the database or network hiccuped: try again shortly
                 log.exception("dispatcher round failed")
                 handled = 0
             if handled == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._idle_sleep)
+        await self._drain()
 
     async def tick(self) -> int:
-        """Claim one batch of due messages and send it; return how many were claimed."""
+        """Claim one batch of due messages, send it and record every outcome; return how many
+        were claimed."""
+        handled = await self._round()
+        await self._drain()
+        return handled
+
+    async def _round(self) -> int:
+        """Claim one batch and start its sends; return how many it took on."""
         await self._flush()  # outcomes a failed flush kept back
-        items = await self._store.claim(
-            self._worker, self._clock.now(), self._lease, self._claim_size
-        )
-        if not items:
-            return 0
-        tasks = []
+        async with self._writing:
+            claimed = await self._store.claim(
+                self._worker, self._clock.now(), self._lease, self._claim_size
+            )
+        # Claims overlap the previous batch's last sends; if a lease ran out meanwhile (a
+        # stalled process), the send still under way records the outcome: never send twice.
+        items = [item for item in claimed if item.id not in self._unrecorded]
+        async for task in self._start_sends(items):
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return len(items)
+
+    async def _drain(self) -> None:
+        """Wait for the sends in flight, then record what is left."""
+        results = await asyncio.gather(*self._in_flight, return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                log.error("a send ended in an error", exc_info=result)
+        await self._flush()
+
+    async def _start_sends(self, items: list[OutboxItem]) -> AsyncIterator[asyncio.Task[None]]:
+        """Start a send for each item as its pacing slot comes and a sender is free."""
         queue = deque(items)
         deferred = 0
         while queue:
             item = queue.popleft()
+            if item.attempts > self._max_attempts:  # every attempt so far died mid-send
+                self._pending.append(self._give_up(item))
+                continue
             # A chat that is still cooling down waits at the back, so it never holds up the
             # others (until only cooling chats are left).
             if self._pacer.cooling(item.chat_id) and deferred < len(queue):
@@ -140,54 +177,69 @@ class Dispatcher:
             wait = self._pacer.delay(item.chat_id)
             if wait > 0:
                 await self._sleep(wait)
-            tasks.append(asyncio.create_task(self._send(item)))
-        await asyncio.gather(*tasks)
-        await self._flush()
-        return len(items)
+            self._unrecorded.add(item.id)
+            yield asyncio.create_task(self._send(item))
 
     async def _send(self, item: OutboxItem) -> None:
+        """Send one message, keep its settlement, and record a batch when none is recording."""
         try:
-            outcome = await self._sender.send(item)
-        finally:
-            self._sending.release()
-        self.stats.outcomes[outcome.kind] = self.stats.outcomes.get(outcome.kind, 0) + 1
-        if outcome.kind is OutcomeKind.BLOCKED:
-            await self._store.block_chat(item.chat_id, self._clock.now())
+            try:
+                outcome = await self._sender.send(item)
+            finally:
+                self._sending.release()
+            self.stats.outcomes[outcome.kind] = self.stats.outcomes.get(outcome.kind, 0) + 1
+            if outcome.kind is OutcomeKind.BLOCKED:
+                await self._store.block_chat(item.chat_id, self._clock.now())
+        except Exception:
+            self._unrecorded.discard(item.id)  # no outcome: once its lease runs out, try again
+            raise
         self._pending.append(self._settlement(item, outcome))
-        if len(self._pending) >= 10:  # record results often: fewer repeats after a crash
+        # Record results often (fewer repeats after a crash), one batch at a time: outcomes
+        # that arrive while a batch is being written go into the next one (group commit).
+        if len(self._pending) >= self._flush_at and not self._writing.locked():
             await self._flush()
 
     async def _flush(self) -> None:
         """Record outcomes; if the database fails, keep them for the next flush."""
-        batch, self._pending = self._pending, []
-        if not batch:
-            return
-        try:
-            await self._store.settle(batch, self._worker)
-        except Exception:
-            self._pending = batch + self._pending
-            log.exception("could not record %s outcomes; will retry", len(batch))
+        async with self._writing:
+            batch, self._pending = self._pending, []
+            if not batch:
+                return
+            try:
+                await self._store.settle(batch, self._worker)
+            except Exception:
+                self._pending = batch + self._pending
+                log.exception("could not record %s outcomes; will retry", len(batch))
+            else:
+                self._unrecorded.difference_update(s.id for s in batch)
+
+    def _give_up(self, item: OutboxItem) -> Settlement:
+        """Fail a message whose last attempt ended without an outcome, at the attempt limit."""
+        self.stats.failed += 1
+        tried = item.attempts - 1  # this claim sends nothing
+        error = f"gave up after {tried} attempts; the last ended without an outcome (crash?)"
+        return Settlement(
+            item.id, OutboxStatus.FAILED, error=error, at=self._clock.now(), attempts=tried
+        )
 
     def _settlement(self, item: OutboxItem, outcome: SendOutcome) -> Settlement:
-        """Decide what becomes of a message after one attempt."""
-        now = self._clock.now()
-        attempts = item.attempts + 1
-        if outcome.kind is OutcomeKind.SENT:
-            self.stats.sent += 1
-            return Settlement(item.id, OutboxStatus.SENT, message_id=outcome.message_id, at=now)
-        if outcome.kind is OutcomeKind.RETRY_AFTER:
+        """Decide what becomes of a message after one attempt (counted when it was claimed)."""
+        now, tried, error = self._clock.now(), item.attempts, outcome.error
+        if outcome.kind is OutcomeKind.RETRY_AFTER:  # our pacing, not the message: no attempt
             self.stats.rate_limited += 1
             self._pacer.pause(outcome.retry_after)
             later = now + timedelta(seconds=outcome.retry_after)
-            return Settlement(item.id, OutboxStatus.PENDING, later, outcome.error)
-        if outcome.kind is OutcomeKind.BLOCKED:
-            self.stats.blocked += 1
-            return Settlement(item.id, OutboxStatus.BLOCKED, error=outcome.error, at=now)
-        if outcome.kind is OutcomeKind.BAD_REQUEST or attempts >= self._max_attempts:
-            self.stats.failed += 1
-            return Settlement(item.id, OutboxStatus.FAILED, error=outcome.error, at=now)
-        self.stats.retried += 1
-        backoff = min(300.0, 2.0**attempts) * random.uniform(0.8, 1.2)
-        return Settlement(
-            item.id, OutboxStatus.PENDING, now + timedelta(seconds=backoff), outcome.error
-        )
+            return Settlement(item.id, OutboxStatus.PENDING, later, error, attempts=tried - 1)
+        if outcome.kind is OutcomeKind.TRANSIENT and tried < self._max_attempts:
+            self.stats.retried += 1
+            backoff = min(300.0, 2.0**tried) * random.uniform(0.8, 1.2)
+            later = now + timedelta(seconds=backoff)
+            return Settlement(item.id, OutboxStatus.PENDING, later, error, attempts=tried)
+        if outcome.kind is OutcomeKind.SENT:
+            status, self.stats.sent = OutboxStatus.SENT, self.stats.sent + 1
+        elif outcome.kind is OutcomeKind.BLOCKED:
+            status, self.stats.blocked = OutboxStatus.BLOCKED, self.stats.blocked + 1
+        else:  # a bad request, or a transient error at the attempt limit
+            status, self.stats.failed = OutboxStatus.FAILED, self.stats.failed + 1
+        message_id = outcome.message_id
+        return Settlement(item.id, status, None, error, message_id, now, attempts=tried)

@@ -48,7 +48,7 @@ class OutgoingMessage:
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
-    """A claimed message, ready to send."""
+    """A claimed message, ready to send; `attempts` counts this one (claims are counted)."""
 
     id: int
     chat_id: int
@@ -80,7 +80,8 @@ class SendOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Settlement:
-    """How a claimed message ends (or is put back)."""
+    """How a claimed message ends (or is put back); `attempts`, when given, replaces the count
+    taken at claim (an attempt Telegram refused with 429 is given back)."""
 
     id: int
     status: OutboxStatus
@@ -88,6 +89,7 @@ class Settlement:
     error: str | None = None
     message_id: int | None = None
     at: datetime | None = None
+    attempts: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,8 @@ class OutboxStore(Protocol):
     async def claim(
         self, worker: str, now: datetime, lease: timedelta, limit: int
     ) -> list[OutboxItem]:
-        """Lease up to `limit` due messages (pending, or sending with an expired lease)."""
+        """Lease up to `limit` due messages (pending, or sending with an expired lease) and
+        count an attempt for each."""
         ...
 
     async def settle(self, settlements: Sequence[Settlement], worker: str | None = None) -> None:

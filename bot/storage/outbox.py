@@ -47,7 +47,8 @@ class SqlOutboxStore:
     async def claim(
         self, worker: str, now: datetime, lease: timedelta, limit: int
     ) -> list[OutboxItem]:
-        """Lease due messages in one statement; on PostgreSQL rows locked by another
+        """Lease due messages in one statement and count the attempt (so a message whose send
+        kills the process still runs out of attempts); on PostgreSQL rows locked by another
         dispatcher are skipped, on SQLite the write lock serialises claims."""
         due = or_(
             and_(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.not_before <= now),
@@ -64,7 +65,12 @@ class SqlOutboxStore:
         stmt = (
             update(OutboxRow)
             .where(OutboxRow.id.in_(ids.scalar_subquery()))
-            .values(status=OutboxStatus.SENDING, leased_by=worker, lease_until=now + lease)
+            .values(
+                status=OutboxStatus.SENDING,
+                leased_by=worker,
+                lease_until=now + lease,
+                attempts=OutboxRow.attempts + 1,
+            )
             .returning(
                 OutboxRow.id,
                 OutboxRow.chat_id,
@@ -84,7 +90,8 @@ class SqlOutboxStore:
         return sorted(items, key=lambda item: item.id)
 
     async def settle(self, settlements: Sequence[Settlement], worker: str | None = None) -> None:
-        """Record outcomes; only the dispatcher that still holds a lease may settle it."""
+        """Record outcomes in one executemany; only the dispatcher that still holds a lease may
+        settle it."""
         if not settlements:
             return
         stmt = (
@@ -99,7 +106,9 @@ class SqlOutboxStore:
                 last_error=bindparam("b_error"),
                 telegram_message_id=bindparam("b_message_id"),
                 finished_at=bindparam("b_at", type_=OutboxRow.finished_at.type),
-                attempts=OutboxRow.attempts + 1,
+                attempts=func.coalesce(
+                    bindparam("b_attempts", type_=OutboxRow.attempts.type), OutboxRow.attempts
+                ),
                 leased_by=None,
                 lease_until=None,
             )
@@ -115,6 +124,7 @@ class SqlOutboxStore:
                 "b_error": (s.error or None) and s.error[:500],
                 "b_message_id": s.message_id,
                 "b_at": s.at,
+                "b_attempts": s.attempts,
             }
             for s in settlements
         ]

@@ -1,6 +1,7 @@
 """Issue #4: real `praktikbot dispatch` processes, killed with SIGKILL mid-broadcast or run
 side by side, against the fake Bot API server. Nothing is lost; only messages that were in
-flight when a process died may arrive twice."""
+flight when a process died may arrive twice; a message whose send kills every dispatcher
+stops being tried at the attempt limit."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage import migrate
 from bot.storage.db import create_engine
+from bot.storage.models import OutboxRow
 from tests.e2e.conftest import TOKEN
-from tests.fakebotapi import FakeBotApi
+from tests.fakebotapi import FakeBotApi, Fault
 from tests.outbox_support import (
     delivery,
     fill_outbox,
@@ -182,3 +185,34 @@ async def test_two_dispatchers_side_by_side_send_each_message_once(
     print(figures)
     assert (result.lost, result.duplicates) == (0, 0), figures
     assert len(holders) == 2, figures  # both processes really took part
+
+
+async def test_a_message_that_kills_every_dispatcher_ends_failed_at_the_attempt_limit(
+    fake: FakeBotApi,
+    outbox_engine: AsyncEngine,
+    database_url: str,
+    tmp_path: Path,
+    processes: list[asyncio.subprocess.Process],
+) -> None:
+    env = _env(fake, database_url, tmp_path, lease=1) | {"OUTBOX_MAX_ATTEMPTS": "2"}
+    poison = RECIPIENTS[0]
+    # The fake holds each send to this chat unanswered; the test kills the dispatcher then.
+    fake.fail_next("sendMessage", Fault.timeout(60), times=2, chat_id=poison)
+    assert await fill_outbox(outbox_engine, [poison], "poison") == 1
+
+    def tries() -> int:
+        return sum(1 for m, p, _ in fake.calls if m == "sendMessage" and p["chat_id"] == poison)
+
+    for attempt in (1, 2):
+        proc = await _spawn(env, tmp_path, processes)
+        await fake.wait_for(lambda attempt=attempt: tries() >= attempt, timeout=30)
+        os.kill(proc.pid, signal.SIGKILL)
+        await proc.wait()
+    final = await _spawn(env, tmp_path, processes)
+    await wait_settled(outbox_engine, timeout=30)
+    assert await _stop(final) == 0, _logs(tmp_path)
+    async with outbox_engine.connect() as conn:
+        row = (await conn.execute(select(OutboxRow))).one()
+    assert (row.status, row.attempts, tries()) == ("failed", 2, 2)
+    assert "gave up after 2 attempts" in row.last_error
+    assert fake.messages(poison) == []

@@ -55,7 +55,7 @@ async def test_settle_only_by_the_lease_holder(engine: AsyncEngine) -> None:
     await store.settle([Settlement(again.id, OutboxStatus.SENT, message_id=6, at=NOW)], "b")
     async with engine.connect() as conn:
         row = (await conn.execute(select(OutboxRow))).one()
-    assert (row.status, row.telegram_message_id, row.attempts) == ("sent", 6, 1)
+    assert (row.status, row.telegram_message_id, row.attempts) == ("sent", 6, 2)  # two claims
 
 
 async def test_retry_later_keeps_the_message_pending(engine: AsyncEngine) -> None:
@@ -66,7 +66,49 @@ async def test_retry_later_keeps_the_message_pending(engine: AsyncEngine) -> Non
     await store.settle([Settlement(item.id, OutboxStatus.PENDING, later, "timed out")], "a")
     assert await store.claim("a", NOW + timedelta(minutes=1), LEASE, 10) == []
     (retry,) = await store.claim("a", later, LEASE, 10)
-    assert retry.attempts == 1
+    assert (item.attempts, retry.attempts) == (1, 2)
+
+
+async def test_claims_count_attempts_even_when_no_outcome_is_recorded(
+    engine: AsyncEngine,
+) -> None:
+    store = SqlOutboxStore(engine)
+    await store.enqueue([_message(1)])
+    at = NOW
+    for expected in (1, 2, 3):  # each dispatcher dies while sending: its lease runs out
+        (item,) = await store.claim(f"w{expected}", at, LEASE, 10)
+        assert item.attempts == expected
+        at += LEASE + timedelta(seconds=1)
+    (item,) = await store.claim("w4", at, LEASE, 10)
+    failed = Settlement(item.id, OutboxStatus.FAILED, error="gave up", at=at, attempts=3)
+    await store.settle([failed], "w4")
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(OutboxRow))).one()
+    assert (row.status, row.attempts, row.last_error) == ("failed", 3, "gave up")
+
+
+async def test_settling_a_large_batch_applies_each_outcome(engine: AsyncEngine) -> None:
+    store = SqlOutboxStore(engine)
+    await store.enqueue([_message(chat) for chat in range(1, 401)])
+    items = await store.claim("a", NOW, LEASE, 400)
+    later = NOW + timedelta(minutes=1)
+    await store.settle(
+        [
+            Settlement(i.id, OutboxStatus.SENT, message_id=i.chat_id, at=NOW)
+            if i.chat_id % 2
+            else Settlement(i.id, OutboxStatus.PENDING, later, "429 retry after", attempts=0)
+            for i in items
+        ],
+        "a",
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(OutboxRow))).all()
+    sent = [r for r in rows if r.status == "sent"]
+    assert len(sent) == 200
+    assert all(r.telegram_message_id == r.chat_id and r.attempts == 1 for r in sent)
+    assert {(r.status, r.attempts, r.not_before) for r in rows if r.chat_id % 2 == 0} == {
+        ("pending", 0, later)
+    }
 
 
 async def test_concurrent_claims_never_share_a_message(engine: AsyncEngine) -> None:

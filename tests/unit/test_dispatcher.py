@@ -1,7 +1,9 @@
-"""The dispatcher's rules on fakes: each Telegram outcome, retries, pacing."""
+"""The dispatcher's rules on fakes: each Telegram outcome, retries, crashes, pacing."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -19,7 +21,7 @@ from bot.services.outbox_types import (
     SendOutcome,
     Settlement,
 )
-from tests.support import ManualClock
+from tests.support import ManualClock, eventually
 
 
 @dataclasses.dataclass
@@ -31,10 +33,11 @@ class Row:
     not_before: datetime | None = None
     error: str | None = None
     message_id: int | None = None
+    lease_until: datetime | None = None
 
 
 class FakeStore:
-    """The outbox in a dict."""
+    """The outbox in a dict, with leases and attempts counted at claim like the SQL store."""
 
     def __init__(self, clock: ManualClock) -> None:
         self.rows: dict[int, Row] = {}
@@ -52,15 +55,17 @@ class FakeStore:
     async def claim(
         self, worker: str, now: datetime, lease: timedelta, limit: int
     ) -> list[OutboxItem]:
-        """Lease due rows."""
+        """Lease due rows (pending, or sending with an expired lease) and count an attempt."""
         due = [
             r
             for r in self.rows.values()
-            if r.status is OutboxStatus.PENDING and r.not_before <= now
-        ]
-        for row in due[:limit]:
-            row.status = OutboxStatus.SENDING
-        return [r.item for r in due[:limit]]
+            if (r.status is OutboxStatus.PENDING and r.not_before <= now)
+            or (r.status is OutboxStatus.SENDING and r.lease_until < now)
+        ][:limit]
+        for row in due:
+            row.status, row.lease_until = OutboxStatus.SENDING, now + lease
+            row.item = dataclasses.replace(row.item, attempts=row.item.attempts + 1)
+        return [r.item for r in due]
 
     async def settle(self, settlements: Sequence[Settlement], worker: str | None = None) -> None:
         """Apply outcomes."""
@@ -68,7 +73,8 @@ class FakeStore:
             row = self.rows[s.id]
             row.status, row.error, row.message_id = s.status, s.error, s.message_id
             row.not_before = s.not_before or row.not_before
-            row.item = dataclasses.replace(row.item, attempts=row.item.attempts + 1)
+            if s.attempts is not None:
+                row.item = dataclasses.replace(row.item, attempts=s.attempts)
 
     async def block_chat(self, chat_id: int, now: datetime) -> None:
         """Remember the blocked chat."""
@@ -97,6 +103,38 @@ class ScriptedSender:
         if outcome.kind is OutcomeKind.SENT:
             self.sent.append(item.chat_id)
         return outcome
+
+
+class StalledSender(ScriptedSender):
+    """Stalls on the first send to chat 1 for longer than a lease, until released."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        super().__init__({})
+        self.clock, self.release = clock, asyncio.Event()
+        self.stalled = False
+
+    async def send(self, item: OutboxItem) -> SendOutcome:
+        """Stall once on chat 1 (time passes meanwhile), then answer as scripted."""
+        if item.chat_id == 1 and not self.stalled:
+            self.stalled = True
+            self.clock.advance(minutes=5)
+            await self.release.wait()
+        return await super().send(item)
+
+
+class DyingSender:
+    """Never answers: the process dies while the message is being sent."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.started = asyncio.Event()
+
+    async def send(self, item: OutboxItem) -> SendOutcome:
+        """Hang until cancelled."""
+        self.calls += 1
+        self.started.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
 
 
 async def _no_sleep(_seconds: float) -> None:
@@ -149,6 +187,91 @@ async def test_transient_errors_give_up_after_the_attempt_limit() -> None:
     assert row.error == "502 Bad Gateway"
     assert row.item.attempts == 3
     assert sender.sent == []
+
+
+async def test_rate_limited_sends_do_not_use_up_attempts() -> None:
+    script = {6: [SendOutcome(OutcomeKind.RETRY_AFTER, retry_after=1)] * 4}
+    store, sender, dispatcher = await _run(script, [6], rounds=5, max_attempts=2)
+    (row,) = store.rows.values()
+    assert (row.status, row.item.attempts) == (OutboxStatus.SENT, 1)
+    assert sender.sent == [6]
+    assert dispatcher.stats.rate_limited == 4
+
+
+async def test_a_send_that_kills_the_process_every_time_fails_at_the_attempt_limit() -> None:
+    clock = ManualClock()
+    store, dying = FakeStore(clock), DyingSender()
+    await store.enqueue([OutgoingMessage(9, {"text": "x"}, "t", clock.now())])
+    for process in range(3):  # each process dies while sending it
+        dispatcher = Dispatcher(
+            store, dying, clock, worker=f"p{process}", max_attempts=3, sleep=_no_sleep
+        )
+        tick = asyncio.create_task(dispatcher.tick())
+        await dying.started.wait()
+        tick.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await tick
+        dying.started.clear()
+        clock.advance(minutes=10)  # the dead process's lease runs out
+    survivor = ScriptedSender({})
+    dispatcher = Dispatcher(store, survivor, clock, worker="p3", max_attempts=3, sleep=_no_sleep)
+    assert await dispatcher.tick() == 1
+    (row,) = store.rows.values()
+    assert row.status is OutboxStatus.FAILED
+    assert row.item.attempts == 3
+    assert row.error is not None
+    assert "gave up after 3 attempts" in row.error
+    assert (dying.calls, survivor.sent) == (3, [])
+    assert dispatcher.stats.failed == 1
+
+
+async def test_stopping_finishes_the_sends_in_flight_and_records_them() -> None:
+    clock = ManualClock()
+    store, sender = FakeStore(clock), ScriptedSender({})
+    await store.enqueue([OutgoingMessage(c, {"text": "x"}, "t", clock.now()) for c in range(500)])
+    limits = Limits(overall_per_second=10_000, per_chat_interval=0, group_interval=0)
+    dispatcher = Dispatcher(store, sender, clock, worker="w", limits=limits, concurrency=4)
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stop))
+
+    async def some_sent() -> bool:
+        return len(sender.sent) >= 50
+
+    await eventually(some_sent)
+    stop.set()
+    await asyncio.wait_for(running, 10)
+    statuses = {row.item.chat_id: row.status for row in store.rows.values()}
+    assert OutboxStatus.SENDING not in statuses.values()  # nothing left leased
+    assert sorted(sender.sent) == sorted(c for c, s in statuses.items() if s == "sent")
+    assert 50 <= len(sender.sent) < 500  # it stopped after the batch it had claimed
+
+
+async def test_a_lease_running_out_during_a_send_does_not_send_it_twice() -> None:
+    clock = ManualClock()
+    store, sender = FakeStore(clock), StalledSender(clock)
+    chats = list(range(1, 31))
+    await store.enqueue([OutgoingMessage(c, {"text": "x"}, "t", clock.now()) for c in chats])
+    limits = Limits(overall_per_second=10, per_chat_interval=0, group_interval=0)  # 10 a claim
+    lease = timedelta(seconds=30)
+    dispatcher = Dispatcher(
+        store, sender, clock, worker="w", limits=limits, lease=lease, sleep=_no_sleep
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stop))
+
+    async def claimed_again() -> bool:  # by the next batch, while its first send is stalled
+        return store.rows[1].item.attempts == 2
+
+    await eventually(claimed_again)
+    sender.release.set()
+
+    async def all_recorded() -> bool:
+        return all(row.status is OutboxStatus.SENT for row in store.rows.values())
+
+    await eventually(all_recorded)
+    stop.set()
+    await asyncio.wait_for(running, 10)
+    assert sorted(sender.sent) == chats  # chat 1 once, though it was claimed twice
 
 
 async def test_retry_after_is_respected_before_sending_again() -> None:
