@@ -195,16 +195,6 @@ class ScheduleRepo(Protocol):
         """Return enabled schedules whose next slot is at or before now, earliest first."""
         ...
 
-    async def advance(
-        self,
-        person_id: int,
-        expected: datetime | None,
-        next_at: datetime | None,
-        slot: date | None,
-    ) -> bool:
-        """Move a schedule to its next slot only if it still points at `expected`."""
-        ...
-
     async def advance_many(self, moves: Sequence[Move]) -> None:
         """Compare-and-set many schedules at once (each only if it still points at its
         expected slot)."""

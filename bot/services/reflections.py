@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.services.cpr import contains_cpr
 from bot.services.domain import Person
@@ -196,7 +196,7 @@ class ReflectionService:
 
     async def _finished(self, uow: UnitOfWork, person: Person, entry: Reflection) -> Finished:
         """Return the finish: the streak, the open goals, whether a supervisor can see it."""
-        first = entry.entry_date.fromordinal(entry.entry_date.toordinal() - STREAK_DAYS)
+        first = entry.entry_date - timedelta(days=STREAK_DAYS)
         history = await uow.reflections.since([person.id], first)
         goals = [g for g in await uow.goals.for_person(person.id) if g.completed_at is None]
         supervisors = await uow.links.supervisors_of(person.id)
@@ -225,7 +225,8 @@ class ReflectionService:
     ) -> str:
         """Return the id of a prompt of the wanted model for this entry."""
         cohort = await uow.cohorts.get(entry.cohort_id) if entry.cohort_id else None
-        history = await uow.reflections.since([person.id], entry.entry_date.replace(day=1))
+        first = entry.entry_date - timedelta(days=self._config.repeat_days)
+        history = await uow.reflections.since([person.id], first)
         phase = phase_of(entry.entry_date, cohort.starts_on, cohort.ends_on) if cohort else None
         return choose_prompt(
             self._library,

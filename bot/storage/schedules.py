@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -88,25 +88,6 @@ class SqlScheduleRepo:
         )
         return [_due(row) for row in (await self._s.execute(stmt)).all()]
 
-    async def advance(
-        self,
-        person_id: int,
-        expected: datetime | None,
-        next_at: datetime | None,
-        slot: date | None,
-    ) -> bool:
-        """Compare-and-set the next slot, so two overlapping ticks move it once."""
-        guard = (
-            ScheduleRow.next_at.is_(None) if expected is None else ScheduleRow.next_at == expected
-        )
-        stmt = (
-            update(ScheduleRow)
-            .where(ScheduleRow.person_id == person_id, guard)
-            .values(next_at=next_at, next_slot=slot)
-            .execution_options(synchronize_session=False)
-        )
-        return (await self._s.execute(stmt)).rowcount == 1
-
     async def advance_many(self, moves: Sequence[Move]) -> None:
         """Compare-and-set many schedules in one executemany round trip."""
         if not moves:
@@ -133,29 +114,15 @@ _PERSON = ("id", "telegram_id", "display_name", "language", "timezone", "consent
 _COHORT = ("id", "department_id", "name", "profession", "starts_on", "ends_on")
 _COHORT_PROMPTS = ("prompt_shift", "prompt_days", "prompt_minutes")
 _DUE_COLUMNS = (
-    *(c.label(f"s_{c.name}") for c in _S.c),
+    *_S.c,
     *(_P.c[name].label(f"p_{name}") for name in _PERSON),
     *(_C.c[name].label(f"c_{name}") for name in _COHORT + _COHORT_PROMPTS),
 )
 
 
 def _due(row: Any) -> DueStudent:
-    """Build a due student from one row of plain columns."""
+    """Build a due student from one row of plain columns (the schedule's under their names)."""
     m = row._mapping
-    schedule_ = Schedule(
-        person_id=m["s_person_id"],
-        cohort_id=m["s_cohort_id"],
-        mode=PromptMode(m["s_mode"]),
-        at_minutes=m["s_at_minutes"],
-        shift=Shift(m["s_shift"]),
-        days=m["s_days"],
-        quiet_start=m["s_quiet_start"],
-        quiet_end=m["s_quiet_end"],
-        paused_until=m["s_paused_until"],
-        enabled=m["s_enabled"],
-        next_at=m["s_next_at"],
-        next_slot=m["s_next_slot"],
-    )
     person = Person(*(m[f"p_{name}"] for name in _PERSON))
     cohort = None
     if m["c_id"] is not None:
@@ -167,4 +134,4 @@ def _due(row: Any) -> DueStudent:
             None,
             *(m[f"c_{name}"] for name in _COHORT_PROMPTS),
         )
-    return DueStudent(schedule_, person, cohort)
+    return DueStudent(schedule(row), person, cohort)

@@ -44,24 +44,14 @@ class FakeSchedules:
             DueStudent(s, self.s.people[s.person_id], self.s.cohorts.get(s.cohort_id)) for s in due
         ]
 
-    async def advance(
-        self,
-        person_id: int,
-        expected: datetime | None,
-        next_at: datetime | None,
-        slot: date | None,
-    ) -> bool:
-        """Compare-and-set the next slot."""
-        current = self.s.schedules.get(person_id)
-        if current is None or current.next_at != expected:
-            return False
-        self.s.schedules[person_id] = dataclasses.replace(current, next_at=next_at, next_slot=slot)
-        return True
-
     async def advance_many(self, moves: Sequence[Move]) -> None:
         """Compare-and-set many schedules."""
         for move in moves:
-            await self.advance(move.person_id, move.expected, move.next_at, move.slot)
+            current = self.s.schedules.get(move.person_id)
+            if current is not None and current.next_at == move.expected:
+                self.s.schedules[move.person_id] = dataclasses.replace(
+                    current, next_at=move.next_at, next_slot=move.slot
+                )
 
     async def for_cohort(self, cohort_id: int) -> Sequence[Schedule]:
         """Return a cohort's schedules."""
