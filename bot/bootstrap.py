@@ -27,8 +27,11 @@ from bot.services.access import AccessService
 from bot.services.broadcast_reports import BroadcastReports
 from bot.services.broadcasts import BroadcastService
 from bot.services.clock import SystemClock
+from bot.services.conversations import ConversationService
 from bot.services.coordination import CoordinationService
+from bot.services.digest import DigestService
 from bot.services.enrolment import EnrolmentService
+from bot.services.feedback import FeedbackService
 from bot.services.health import HealthService
 from bot.services.introductions import IntroductionService
 from bot.services.knowledge import Answerer
@@ -37,7 +40,9 @@ from bot.services.ports import Clock
 from bot.services.privacy import PrivacyService
 from bot.services.prompt_library import PromptLibrary, default_prompts_dir
 from bot.services.prompting import PromptScheduler, ReflectionConfig
+from bot.services.pulse import PulseService
 from bot.services.questions import QuestionService
+from bot.services.quiet_hours import FeedbackConfig
 from bot.services.reflections import ReflectionService
 from bot.services.reports import ReportService
 from bot.services.retention import RetentionService
@@ -124,6 +129,20 @@ def reflection_config(settings: Settings) -> ReflectionConfig:
     )
 
 
+def feedback_config(settings: Settings) -> FeedbackConfig:
+    """Return the feedback, conversation, digest and pulse part of the settings."""
+    return FeedbackConfig(
+        nudges_per_week=settings.feedback_nudges_per_week,
+        reminder=timedelta(days=settings.feedback_reminder_days),
+        expiry=timedelta(days=settings.feedback_expiry_days),
+        conversation_reminder_days=settings.conversation_reminder_days,
+        digest_weekday=settings.digest_weekday,
+        digest_hour=settings.digest_hour,
+        pulse_weekday=settings.pulse_weekday,
+        pulse_hour=settings.pulse_hour,
+    )
+
+
 def build_services(
     settings: Settings,
     engine: AsyncEngine,
@@ -138,6 +157,7 @@ def build_services(
     introductions = IntroductionService(uow, outbox, clock, timezone=zone, preboarding_days=days)
     schedules = ScheduleService(uow, clock)
     library, config = load_prompts(settings), reflection_config(settings)
+    care = feedback_config(settings)
     return Services(
         enrolment=EnrolmentService(
             uow,
@@ -166,6 +186,10 @@ def build_services(
             timezone=settings.timezone,
         ),
         reports=ReportService(uow, clock),
+        feedback=FeedbackService(uow, outbox, clock, care),
+        conversations=ConversationService(uow, outbox, clock, care),
+        digest=DigestService(uow, outbox, clock, care),
+        pulse=PulseService(uow, outbox, clock, care),
         answerer=answerer,
         default_language=settings.default_language,
         timezone=settings.timezone,
@@ -208,6 +232,7 @@ def build_application(
         application,
         report_seconds=settings.broadcast_report_seconds,
         prompt_seconds=settings.reflection_tick_seconds,
+        feedback_seconds=settings.feedback_tick_seconds,
     )
     return application
 

@@ -18,6 +18,8 @@ PREBOARDING_SECONDS = 600.0
 PREBOARDING_FIRST = 15.0
 PROMPT_JOB = "reflection-prompts"
 PROMPT_FIRST = 5.0
+FEEDBACK_JOB = "feedback"
+FEEDBACK_FIRST = 10.0
 RETENTION_JOB = "retention"
 RETENTION_SECONDS = 3600.0
 RETENTION_FIRST = 60.0
@@ -35,21 +37,39 @@ async def prompts(context: BotContext) -> None:
     await context.services.prompting.tick()
 
 
+async def feedback(context: BotContext) -> None:
+    """Queue what is due for feedback, placement conversations, digests and the pulse.
+
+    Each part runs even when another fails; the failure is logged and retried next tick.
+    """
+    services = context.services
+    for part in (services.feedback, services.conversations, services.digest, services.pulse):
+        try:
+            await part.tick()
+        except Exception:
+            log.exception("%s tick failed", type(part).__name__)
+
+
 async def retention(context: BotContext) -> None:
     """Remind students to export, and delete reflections past their retention time."""
     await context.services.retention.run()
 
 
 def schedule_jobs(
-    application: Application, *, report_seconds: float, prompt_seconds: float = 60.0
+    application: Application,
+    *,
+    report_seconds: float,
+    prompt_seconds: float = 60.0,
+    feedback_seconds: float = 60.0,
 ) -> None:
     """Add the periodic jobs to the application's job queue (replacing any with their ids)."""
     queue = application.job_queue
     if queue is None:
-        log.warning("no job queue: reports, preboarding, prompts and retention are off")
+        log.warning("no job queue: reports, preboarding, prompts, feedback and retention are off")
         return
     for callback, interval, first, name in (
         (prompts, prompt_seconds, PROMPT_FIRST, PROMPT_JOB),
+        (feedback, feedback_seconds, FEEDBACK_FIRST, FEEDBACK_JOB),
         (retention, RETENTION_SECONDS, RETENTION_FIRST, RETENTION_JOB),
     ):
         queue.run_repeating(

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.services.broadcast_types import BroadcastRepo
+from bot.services.conversation_types import ConversationRepo, DigestRepo
 from bot.services.domain import (
     AuditEntry,
     Cohort,
@@ -21,6 +22,8 @@ from bot.services.domain import (
     Role,
     SupervisionLink,
 )
+from bot.services.feedback_types import FeedbackRepo
+from bot.services.pulse_types import PulseRepo
 from bot.services.reflection_types import GoalRepo, ReflectionRepo, ScheduleRepo
 from bot.services.report_types import ReportRepo
 
@@ -268,6 +271,10 @@ class UnitOfWork(Protocol):
     reflections: ReflectionRepo
     goals: GoalRepo
     reports: ReportRepo
+    feedback: FeedbackRepo
+    conversations: ConversationRepo
+    digests: DigestRepo
+    pulse: PulseRepo
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

@@ -204,6 +204,10 @@ class ScheduleRepo(Protocol):
         """Return the schedules of a cohort's students."""
         ...
 
+    async def quiet_hours(self, person_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """Return the quiet hours of those who have a schedule (start, end minutes)."""
+        ...
+
 
 class ReflectionRepo(Protocol):
     """Logbook entries."""

@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from bot.storage.base import ROLES, Base, UTCDateTime, _now
 
@@ -66,6 +67,8 @@ class CohortRow(Base):
     prompt_shift: Mapped[str] = mapped_column(String(8), default="day", server_default="day")
     prompt_days: Mapped[int] = mapped_column(Integer, default=31, server_default="31")
     prompt_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Whether students get the weekly anonymous pulse question.
+    pulse_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
@@ -161,12 +164,15 @@ class AuditRow(Base):
 
 # The messaging tables live in their own module; importing them here keeps one metadata
 # (for Alembic) and one import path for everything.
+from bot.storage.conversation_models import ConversationRow, DigestRow  # noqa: E402
+from bot.storage.feedback_models import FeedbackNudgeRow, FeedbackRequestRow  # noqa: E402
 from bot.storage.messaging_models import (  # noqa: E402
     BroadcastRow,
     OutboxRow,
     QuestionForwardRow,
     QuestionRow,
 )
+from bot.storage.pulse_models import PulseAskRow, PulseResponseRow  # noqa: E402
 from bot.storage.reflection_models import GoalRow, ReflectionRow, ScheduleRow  # noqa: E402
 
 __all__ = [
@@ -175,13 +181,19 @@ __all__ = [
     "Base",
     "BroadcastRow",
     "CohortRow",
+    "ConversationRow",
     "DepartmentRow",
+    "DigestRow",
+    "FeedbackNudgeRow",
+    "FeedbackRequestRow",
     "GoalRow",
     "InviteRow",
     "MembershipRow",
     "OrganisationRow",
     "OutboxRow",
     "PersonRow",
+    "PulseAskRow",
+    "PulseResponseRow",
     "QuestionForwardRow",
     "QuestionRow",
     "ReflectionRow",

@@ -108,6 +108,14 @@ class SqlScheduleRepo:
         rows = await self._s.scalars(select(ScheduleRow).where(ScheduleRow.cohort_id == cohort_id))
         return [schedule(r) for r in rows]
 
+    async def quiet_hours(self, person_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """Return the quiet hours of those who have a schedule (start, end minutes)."""
+        if not person_ids:
+            return {}
+        stmt = select(ScheduleRow.person_id, ScheduleRow.quiet_start, ScheduleRow.quiet_end)
+        rows = await self._s.execute(stmt.where(ScheduleRow.person_id.in_(set(person_ids))))
+        return {pid: (start, end) for pid, start, end in rows}
+
 
 _S, _P, _C = ScheduleRow.__table__, PersonRow.__table__, CohortRow.__table__
 _PERSON = ("id", "telegram_id", "display_name", "language", "timezone", "consent_at", "active")

@@ -9,6 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.access_repos import SqlAuditRepo, SqlInviteRepo, SqlLinkRepo
 from bot.storage.broadcasts import SqlBroadcastRepo
+from bot.storage.conversations import SqlConversationRepo, SqlDigestRepo
+from bot.storage.feedback import SqlFeedbackRepo
+from bot.storage.pulse import SqlPulseRepo
 from bot.storage.questions import SqlQuestionRepo
 from bot.storage.reflections import SqlGoalRepo, SqlReflectionRepo
 from bot.storage.reports import SqlReportRepo
@@ -44,6 +47,10 @@ class SqlUnitOfWork:
         self.reflections = SqlReflectionRepo(session)
         self.goals = SqlGoalRepo(session)
         self.reports = SqlReportRepo(session)
+        self.feedback = SqlFeedbackRepo(session)
+        self.conversations = SqlConversationRepo(session)
+        self.digests = SqlDigestRepo(session)
+        self.pulse = SqlPulseRepo(session)
         return self
 
     async def __aexit__(

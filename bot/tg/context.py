@@ -9,14 +9,18 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 from bot.services.access import AccessService
 from bot.services.broadcast_reports import BroadcastReports
 from bot.services.broadcasts import BroadcastService
+from bot.services.conversations import ConversationService
 from bot.services.coordination import CoordinationService
+from bot.services.digest import DigestService
 from bot.services.enrolment import EnrolmentService
+from bot.services.feedback import FeedbackService
 from bot.services.health import HealthService
 from bot.services.introductions import IntroductionService
 from bot.services.knowledge import Answerer
 from bot.services.logbook import LogbookService
 from bot.services.privacy import PrivacyService
 from bot.services.prompting import PromptScheduler
+from bot.services.pulse import PulseService
 from bot.services.questions import QuestionService
 from bot.services.reflections import ReflectionService
 from bot.services.reports import ReportService
@@ -43,6 +47,10 @@ class Services:
     logbook: LogbookService
     retention: RetentionService
     reports: ReportService
+    feedback: FeedbackService
+    conversations: ConversationService
+    digest: DigestService
+    pulse: PulseService
     default_language: str
     timezone: str
     answerer: Answerer | None = None

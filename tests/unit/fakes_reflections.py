@@ -57,6 +57,11 @@ class FakeSchedules:
         """Return a cohort's schedules."""
         return [s for s in self.s.schedules.values() if s.cohort_id == cohort_id]
 
+    async def quiet_hours(self, person_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """Return the quiet hours of those with a schedule."""
+        rows = self.s.schedules
+        return {p: (rows[p].quiet_start, rows[p].quiet_end) for p in person_ids if p in rows}
+
 
 class FakeReflections:
     """Logbook entries in memory."""
