@@ -78,7 +78,7 @@ class SqlScheduleRepo:
         and building three mapped objects per row would cost more than the query.
         """
         stmt = (
-            select(*_DUE_COLUMNS)
+            select(*DUE_COLUMNS)
             .select_from(
                 _S.join(_P, _P.c.id == _S.c.person_id).outerjoin(_C, _C.c.id == _S.c.cohort_id)
             )
@@ -86,7 +86,7 @@ class SqlScheduleRepo:
             .order_by(_S.c.next_at)
             .limit(limit)
         )
-        return [_due(row) for row in (await self._s.execute(stmt)).all()]
+        return [due_student(row) for row in (await self._s.execute(stmt)).all()]
 
     async def advance_many(self, moves: Sequence[Move]) -> None:
         """Compare-and-set many schedules in one executemany round trip."""
@@ -121,14 +121,14 @@ _S, _P, _C = ScheduleRow.__table__, PersonRow.__table__, CohortRow.__table__
 _PERSON = ("id", "telegram_id", "display_name", "language", "timezone", "consent_at", "active")
 _COHORT = ("id", "department_id", "name", "profession", "starts_on", "ends_on")
 _COHORT_PROMPTS = ("prompt_shift", "prompt_days", "prompt_minutes")
-_DUE_COLUMNS = (
+DUE_COLUMNS = (
     *_S.c,
     *(_P.c[name].label(f"p_{name}") for name in _PERSON),
     *(_C.c[name].label(f"c_{name}") for name in _COHORT + _COHORT_PROMPTS),
 )
 
 
-def _due(row: Any) -> DueStudent:
+def due_student(row: Any) -> DueStudent:
     """Build a due student from one row of plain columns (the schedule's under their names)."""
     m = row._mapping
     person = Person(*(m[f"p_{name}"] for name in _PERSON))
