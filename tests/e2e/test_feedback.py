@@ -6,7 +6,8 @@ pass-on to a colleague, and the role checks on every action."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -14,12 +15,12 @@ from bot.bootstrap import Runtime
 from bot.scheduler.jobs import FEEDBACK_JOB
 from bot.services.access import Actor
 from bot.services.domain import Role
-from bot.storage.models import FeedbackRequestRow, ReflectionRow
+from bot.storage.models import FeedbackRequestRow, OutboxRow, ReflectionRow
 from tests.e2e.conftest import World
 from tests.e2e.flows import enrol
 from tests.e2e.test_logbook import _forged_answer
 from tests.fakebotapi import BotMessage, FakeBotApi, SimUser
-from tests.support import ManualClock
+from tests.support import ManualClock, eventually
 
 SITUATION = "Medicingivning til en ny patient på stuegang"
 WELL = "Jeg tjekkede identitet og ordination højt"
@@ -258,3 +259,51 @@ async def test_pass_on_and_decline(fake_api: FakeBotApi, world: World) -> None:
     await kim.press(again, "Ikke muligt") if again.buttons() else None
     await anna.press(declined, "Skriv mundtlig feedback ind")
     await anna.expect_text("Hvilken situation handlede feedbacken om?")
+
+
+async def test_nudges_twice_a_week_on_shift_days(
+    fake_api: FakeBotApi, world: World, clock: ManualClock
+) -> None:
+    """Over a working week the day-shift student gets her nudges on Tuesday and Thursday at
+    08:00 and the evening-shift student his at 16:00, once each, however the ticks fall."""
+    anna, sen = fake_api.user(8501, first_name="Anna"), fake_api.user(8502, first_name="Sen")
+    await enrol(anna, world.codes[Role.STUDENT])
+    await enrol(sen, world.codes[Role.STUDENT], language="en")
+    await sen.send("/settings")
+    settings = await sen.expect_text("daily reflection")
+    await sen.press(settings, "evening")
+    await sen.wait_edit(settings)
+    zone = ZoneInfo("Europe/Copenhagen")
+    moment = datetime(2027, 2, 8, 6, 0, tzinfo=zone)
+    while moment < datetime(2027, 2, 13, tzinfo=zone):
+        clock.set(moment.astimezone(UTC))
+        await _tick(world.runtime)
+        if moment.hour == 16 and moment.minute == 0:
+            await asyncio.gather(_tick(world.runtime), _tick(world.runtime))  # overlapping
+        moment += timedelta(hours=1)
+    async with world.runtime.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(OutboxRow.chat_id, OutboxRow.not_before)
+                .where(OutboxRow.origin == "feedback:nudge")
+                .order_by(OutboxRow.not_before)
+            )
+        ).all()
+    when = {
+        chat: [t.astimezone(zone).strftime("%a %H:%M") for c, t in rows if c == chat]
+        for chat in (anna.id, sen.id)
+    }
+    assert when == {anna.id: ["Tue 08:00", "Thu 08:00"], sen.id: ["Tue 16:00", "Thu 16:00"]}
+
+    async def delivered() -> bool:
+        return all(
+            len([m for m in u.messages if "fb:new:0" in str(m.params)]) == 2 for u in (anna, sen)
+        )
+
+    await eventually(delivered)
+    nudge = [m for m in anna.messages if "Feedback i dag?" in m.text][-1]
+    await anna.press(nudge, "Selvevaluering")
+    await anna.expect_text("Hvilken situation vil du have feedback på?")
+    english = [m for m in sen.messages if "Feedback today?" in m.text][-1]
+    await sen.press(english, "Not today")
+    assert "Maybe next time" in (await sen.wait_edit(english)).text
