@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.services.domain import AuditEntry, Cohort, Person, Question, Role
 from bot.services.errors import NotFound
+from bot.services.feedback_types import FeedbackRequest
 from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.services.reflection_types import Goal, Reflection
 
@@ -31,6 +32,7 @@ class PersonalData:
     questions: list[Question] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     reflections: list[Reflection] = field(default_factory=list)
+    feedback: list[FeedbackRequest] = field(default_factory=list)
 
 
 class PrivacyService:
@@ -60,6 +62,8 @@ class PrivacyService:
             data.questions.extend(await uow.questions.for_person(person.id))
             data.goals.extend(await uow.goals.for_person(person.id))
             data.reflections.extend(await uow.reflections.for_person(person.id))
+            requests = await uow.feedback.for_student(person.id, limit=10_000)
+            data.feedback.extend(r for r in requests if r.entry_id is None)
         return data
 
     async def delete(self, telegram_id: int) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.i18n import Gettext
 from bot.services.domain import Question
+from bot.services.feedback_flow import LABELS
+from bot.services.feedback_types import FeedbackRequest
 from bot.services.privacy import PersonalData
 from bot.services.reflection_types import Goal, Reflection
 from bot.tg.texts import PROFESSION_NAMES, ROLE_NAMES
@@ -39,6 +41,7 @@ def export_markdown(data: PersonalData, _: Gettext) -> str:
     if data.students:
         lines += ["", "## " + _("Your students"), *[f"- {n}" for n in data.students]]
     lines += _goals_section(data.goals, _) + _reflections_section(data.reflections, _)
+    lines += _feedback_section(data.feedback, _)
     return "\n".join(lines + _questions_section(data.questions, _)) + "\n"
 
 
@@ -69,6 +72,19 @@ def _reflections_section(entries: list[Reflection], _: Gettext) -> list[str]:
             lines.append("_" + _("Shared with your supervisor") + "_")
         for answer in entry.answers:
             lines += ["", f"**{answer.question}**", "", answer.text]
+    return lines
+
+
+def _feedback_section(requests: list[FeedbackRequest], _: Gettext) -> list[str]:
+    """Return feedback requests not (yet) in the logbook, with what was written."""
+    if not requests:
+        return []
+    lines = ["", "## " + _("Your feedback requests (not in the logbook)")]
+    for request in requests:
+        lines += ["", f"### {request.created_at:%Y-%m-%d} ({request.status.value})"]
+        for name, label in LABELS.items():
+            if value := request.field(name):
+                lines += ["", f"**{_(label)}**", "", value]
     return lines
 
 
