@@ -1,8 +1,11 @@
 """CLI subcommand `report`: a cohort's aggregated figures, as text or CSV.
 
 The CSV has a header row `figure,value`, then one row per figure (cohort, week_from,
-week_to and period_from first). Shares are fractions from 0 to 1, the weekly average has two
-decimals, and a withheld figure (about fewer than MIN_GROUP students) reads `<5`.
+week_to and period_from first). Shares are fractions from 0 to 1, the weekly average and
+the pulse means have two decimals, the median time to answer feedback is in hours with one
+decimal, and a withheld figure (about fewer than MIN_GROUP students or answers) reads `<5`.
+Then `pulse_enabled` (yes/no) and, when on, per week (newest first)
+`pulse_<week start>_answers`, `_mean` and `_score_1` to `_score_5`.
 """
 
 from __future__ import annotations
@@ -34,8 +37,10 @@ def csv_value(figure: Figure) -> str:
         return f"<{MIN_GROUP}"
     if figure.unit is Unit.SHARE:
         return f"{figure.value:.3f}"
-    if figure.unit is Unit.PER_WEEK:
+    if figure.unit in (Unit.PER_WEEK, Unit.MEAN):
         return f"{figure.value:.2f}"
+    if figure.unit is Unit.HOURS:
+        return f"{figure.value:.1f}"
     return str(int(figure.value))
 
 
@@ -45,6 +50,8 @@ def text_value(figure: Figure) -> str:
         return f"fewer than {MIN_GROUP}"
     if figure.unit is Unit.SHARE:
         return f"{figure.value:.0%}"
+    if figure.unit is Unit.HOURS:
+        return f"{figure.value:.1f} h"
     return csv_value(figure)
 
 
@@ -59,6 +66,16 @@ def header_rows(report: CohortReport) -> list[tuple[str, str]]:
     ]
 
 
+def pulse_rows(report: CohortReport) -> list[tuple[str, Figure]]:
+    """Return the pulse figures, week by week (none while the pulse is off)."""
+    rows: list[tuple[str, Figure]] = []
+    for week in report.pulse:
+        key = f"pulse_{week.week_start.isoformat()}"
+        rows += [(f"{key}_answers", week.answers), (f"{key}_mean", week.mean)]
+        rows += [(f"{key}_score_{n}", f) for n, f in enumerate(week.distribution, start=1)]
+    return rows
+
+
 async def report_cmd(
     args: argparse.Namespace, settings: Settings, clock: Clock | None = None
 ) -> int:
@@ -71,11 +88,16 @@ async def report_cmd(
         writer.writerow(("figure", "value"))
         writer.writerows(header_rows(report))
         writer.writerows((key, csv_value(figure)) for key, figure in report.rows())
+        writer.writerow(("pulse_enabled", "yes" if report.pulse_enabled else "no"))
+        writer.writerows((key, csv_value(figure)) for key, figure in pulse_rows(report))
         return 0
     for key, value in header_rows(report):
         print(f"{key:<28} {value}")
-    for section, rows in report.sections():
+    sections = [*report.sections(), ("pulse", pulse_rows(report))]
+    for section, rows in sections:
         print(f"\n[{section}]")
+        if section == "pulse" and not report.pulse_enabled:
+            print("off")
         for key, figure in rows:
             print(f"{key:<28} {text_value(figure)}")
     return 0

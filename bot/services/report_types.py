@@ -50,12 +50,43 @@ class CohortActivity:
     questions_unanswered: int = 0  # of those, the documents could not answer (abstained)
 
 
+@dataclass(frozen=True, slots=True)
+class FeedbackCounts:
+    """Counts about the feedback requests of a cohort's current students.
+
+    "Sent" are the requests that reached a supervisor in the averaging period, whatever
+    became of them; `answered` and the times are of those a supervisor answered.
+    """
+
+    sent: int = 0
+    senders: int = 0  # students with at least one request sent
+    answered: int = 0
+    answered_students: int = 0  # students with at least one request answered
+    median_seconds: float | None = None  # from sent to answered, over the answered ones
+    open_now: int = 0  # waiting for a supervisor now, whenever sent
+    expired: int = 0  # of those sent, expired unanswered
+    declined: int = 0  # of those sent, declined by the supervisor
+    verbal: int = 0  # verbal feedback the students recorded in the period
+    actions: int = 0  # actions for the next shift recorded in the period
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationCounts:
+    """Counts about the placement conversations of a cohort's current students."""
+
+    due: int = 0  # due so far (due date today or earlier)
+    planned: int = 0  # of those, the student recorded the agreed plan
+    overdue: int = 0  # due more than OVERDUE_DAYS ago and still no plan
+
+
 class Unit(StrEnum):
     """How a figure's value reads."""
 
     COUNT = "count"
     SHARE = "share"  # a fraction from 0 to 1
     PER_WEEK = "per_week"
+    HOURS = "hours"  # a duration
+    MEAN = "mean"  # an average score
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +103,27 @@ class Figure:
 
 
 @dataclass(frozen=True, slots=True)
+class PulseFigures:
+    """One week of the pulse: how many answered, the mean and the answers per score (1-5),
+    all withheld together when fewer than MIN_GROUP answered."""
+
+    week_start: date
+    answers: Figure
+    mean: Figure
+    distribution: tuple[Figure, ...]
+
+    @property
+    def withheld(self) -> bool:
+        """Return whether the week's figures are withheld."""
+        return self.answers.withheld
+
+
+@dataclass(frozen=True, slots=True)
 class CohortReport:
     """The coordinator's view of one cohort: aggregates only, in named figures.
 
-    New figures (feedback requests, conversations, the pulse) become new fields and a
-    place in SECTIONS; renderers and the CSV export walk `sections()`.
+    New figures become new fields and a place in SECTIONS; renderers and the CSV export
+    walk `sections()`. The pulse, one block per week, is apart in `pulse`.
     """
 
     cohort: Cohort
@@ -95,6 +142,20 @@ class CohortReport:
     goals_reached: Figure
     questions_asked: Figure
     questions_unanswered: Figure
+    feedback_sent: Figure
+    feedback_answered: Figure
+    feedback_answer_rate: Figure
+    feedback_median_time: Figure
+    feedback_open: Figure
+    feedback_expired: Figure
+    feedback_declined: Figure
+    feedback_verbal: Figure
+    feedback_actions: Figure
+    conversations_due: Figure
+    conversations_planned: Figure
+    conversations_overdue: Figure
+    pulse_enabled: bool = False
+    pulse: tuple[PulseFigures, ...] = ()  # this week first; empty while the pulse is off
 
     def sections(self) -> list[tuple[str, list[tuple[str, Figure]]]]:
         """Return (section key, [(figure key, figure)]) in display order."""
@@ -120,6 +181,21 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("goals", ("students_with_goal", "goals_set", "goals_reached")),
     ("questions", ("questions_asked", "questions_unanswered")),
+    (
+        "feedback",
+        (
+            "feedback_sent",
+            "feedback_answered",
+            "feedback_answer_rate",
+            "feedback_median_time",
+            "feedback_open",
+            "feedback_expired",
+            "feedback_declined",
+            "feedback_verbal",
+            "feedback_actions",
+        ),
+    ),
+    ("conversations", ("conversations_due", "conversations_planned", "conversations_overdue")),
 )
 
 
@@ -128,4 +204,15 @@ class ReportRepo(Protocol):
 
     async def cohort_activity(self, cohort_id: int, window: Window) -> CohortActivity:
         """Return the counts about the cohort's current students and their week."""
+        ...
+
+    async def feedback_counts(self, cohort_id: int, window: Window) -> FeedbackCounts:
+        """Return the counts about the feedback requests of the cohort's current students."""
+        ...
+
+    async def conversation_counts(
+        self, cohort_id: int, today: date, overdue_before: date
+    ) -> ConversationCounts:
+        """Return how many conversations are due by `today`, have a plan, and are overdue
+        (due before `overdue_before` without a plan)."""
         ...

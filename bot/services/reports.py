@@ -7,22 +7,38 @@ withheld, so nobody can read one student's habits out of it.
 - Counts of behaviour (active students, prompts, goals, shared entries, questions) are
   withheld while the cohort has fewer than MIN_GROUP students.
 - A rate or average is withheld when the students it is taken over number fewer than
-  MIN_GROUP; the counts it is computed from are withheld with it.
+  MIN_GROUP; the counts it is computed from are withheld with it. So the feedback requests
+  sent, answered, expired and declined, and the answer rate, need MIN_GROUP students who
+  sent one; the median time to answer needs MIN_GROUP students with an answered one.
+- A week of the pulse (answers, mean, distribution) is withheld when fewer than MIN_GROUP
+  students answered it; there is nothing per person to show.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.services.access import Actor, require_coordinator
 from bot.services.domain import Cohort
 from bot.services.errors import NotFound
 from bot.services.ports import Clock, UnitOfWorkFactory
-from bot.services.report_types import CohortActivity, CohortReport, Figure, Unit, Window
+from bot.services.report_types import (
+    CohortActivity,
+    CohortReport,
+    ConversationCounts,
+    FeedbackCounts,
+    Figure,
+    PulseFigures,
+    Unit,
+    Window,
+)
 
 MIN_GROUP = 5
 WEEK = timedelta(days=7)
 PERIOD = timedelta(days=28)
+OVERDUE_DAYS = 7  # a conversation is overdue this many days after its date without a plan
+PULSE_WEEKS = 5  # this week and the four before it
 
 
 def window_for(cohort: Cohort, now: datetime) -> Window:
@@ -47,9 +63,68 @@ def _per_week(entries: int, writers: int, window: Window) -> Figure:
     return Figure(entries / writers / weeks if shown else None, Unit.PER_WEEK)
 
 
-def build_report(cohort: Cohort, window: Window, counts: CohortActivity) -> CohortReport:
-    """Turn the raw counts into the figures a coordinator may see."""
+def monday_of(day: date) -> date:
+    """Return the Monday of the week of `day` (weeks of the pulse run Monday to Sunday)."""
+    return day - timedelta(days=day.weekday())
+
+
+def pulse_weeks(now: datetime) -> list[date]:
+    """Return the first days of this week and the PULSE_WEEKS - 1 weeks before, newest first."""
+    this_week = monday_of(now.date())
+    return [this_week - index * WEEK for index in range(PULSE_WEEKS)]
+
+
+def _feedback(counts: FeedbackCounts, students: int) -> dict[str, Figure]:
+    senders, median = counts.senders, counts.median_seconds
+    hours = median / 3600 if median is not None else None
+    timed = counts.answered_students >= MIN_GROUP and hours is not None
+    return {
+        "feedback_sent": _count(counts.sent, senders),
+        "feedback_answered": _count(counts.answered, senders),
+        "feedback_answer_rate": _share(counts.answered, counts.sent, senders),
+        "feedback_median_time": Figure(hours if timed else None, Unit.HOURS),
+        "feedback_open": _count(counts.open_now, students),
+        "feedback_expired": _count(counts.expired, senders),
+        "feedback_declined": _count(counts.declined, senders),
+        "feedback_verbal": _count(counts.verbal, students),
+        "feedback_actions": _count(counts.actions, students),
+    }
+
+
+def _conversations(counts: ConversationCounts, students: int) -> dict[str, Figure]:
+    return {
+        "conversations_due": _count(counts.due, students),
+        "conversations_planned": _count(counts.planned, students),
+        "conversations_overdue": _count(counts.overdue, students),
+    }
+
+
+def pulse_figures(week_start: date, scores: Mapping[int, int]) -> PulseFigures:
+    """Return one week of the pulse, withheld when fewer than MIN_GROUP answered."""
+    answers = sum(scores.values())
+    shown = answers >= MIN_GROUP
+    mean = sum(score * n for score, n in scores.items()) / answers if shown else None
+    return PulseFigures(
+        week_start,
+        answers=Figure(answers if shown else None),
+        mean=Figure(mean, Unit.MEAN),
+        distribution=tuple(
+            Figure(scores.get(score, 0) if shown else None) for score in range(1, 6)
+        ),
+    )
+
+
+def build_report(
+    cohort: Cohort,
+    window: Window,
+    counts: CohortActivity,
+    feedback: FeedbackCounts | None = None,
+    conversations: ConversationCounts | None = None,
+    pulse: Mapping[date, Mapping[int, int]] | None = None,
+) -> CohortReport:
+    """Turn the raw counts into the figures a coordinator may see (`pulse`: None when off)."""
     students, prompted = counts.students, counts.prompted_students
+    weeks = pulse_weeks(window.now) if pulse is not None else []
     return CohortReport(
         cohort=cohort,
         window=window,
@@ -69,6 +144,10 @@ def build_report(cohort: Cohort, window: Window, counts: CohortActivity) -> Coho
         goals_reached=_count(counts.goals_reached, students),
         questions_asked=_count(counts.questions_asked, students),
         questions_unanswered=_count(counts.questions_unanswered, students),
+        **_feedback(feedback or FeedbackCounts(), students),
+        **_conversations(conversations or ConversationCounts(), students),
+        pulse_enabled=pulse is not None,
+        pulse=tuple(pulse_figures(week, (pulse or {}).get(week, {})) for week in weeks),
     )
 
 
@@ -90,5 +169,14 @@ class ReportService:
             if cohort is None:
                 raise NotFound(f"cohort {cohort_id}")
             window = window_for(cohort, now)
-            counts = await uow.reports.cohort_activity(cohort_id, window)
-        return build_report(cohort, window, counts)
+            reports = uow.reports
+            counts = await reports.cohort_activity(cohort_id, window)
+            feedback = await reports.feedback_counts(cohort_id, window)
+            today = now.date()
+            overdue_before = today - timedelta(days=OVERDUE_DAYS)
+            conversations = await reports.conversation_counts(cohort_id, today, overdue_before)
+            pulse = None
+            if await uow.pulse.enabled(cohort_id):
+                weeks = pulse_weeks(now)
+                pulse = await uow.pulse.distribution(cohort_id, weeks[-1], weeks[0])
+        return build_report(cohort, window, counts, feedback, conversations, pulse)

@@ -1,17 +1,34 @@
-"""The report repository in memory: the same counts as the SQL one, by plain iteration."""
+"""The report repository in memory: the same counts as the SQL one, by plain iteration.
+
+Feedback requests and placement conversations are read from the store's
+`feedback_requests` and `conversations` (a dict or a list of objects with the fields of
+the tables: student_id, cohort_id, status, verbal, sent_at, answered_at, closed_at; due_on,
+plan_at), whichever fake fills them.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
+from statistics import median
 from typing import Any
 
 from bot.services.domain import Role
 from bot.services.reflection_types import EntryStatus, Reflection
-from bot.services.report_types import CohortActivity, Window
+from bot.services.report_types import CohortActivity, ConversationCounts, FeedbackCounts, Window
 
 
 def _within(moment: datetime | None, start: datetime, end: datetime) -> bool:
     return moment is not None and start <= moment <= end
+
+
+def _rows(store: Any, name: str) -> Iterable[Any]:
+    table = getattr(store, name, None) or []
+    return table.values() if isinstance(table, dict) else table
+
+
+def _status(row: Any) -> str:
+    return str(getattr(row.status, "value", row.status))
 
 
 class FakeReports:
@@ -55,6 +72,55 @@ class FakeReports:
             goals_reached=sum(g.completed_at is not None for g in goals),
             questions_asked=len(questions),
             questions_unanswered=sum(q.abstained for q in questions),
+        )
+
+    def _students(self, cohort_id: int) -> set[int]:
+        return {
+            m.person_id
+            for m in self.s.memberships
+            if m.cohort_id == cohort_id and m.role is Role.STUDENT
+        }
+
+    async def feedback_counts(self, cohort_id: int, window: Window) -> FeedbackCounts:
+        """Return the counts about the feedback requests of the cohort's current students."""
+        students = self._students(cohort_id)
+        rows = [
+            r
+            for r in _rows(self.s, "feedback_requests")
+            if r.cohort_id == cohort_id and r.student_id in students
+        ]
+        start, now = window.period_start, window.now
+        sent = [r for r in rows if _within(r.sent_at, start, now)]
+        answered = [r for r in sent if not r.verbal and r.answered_at is not None]
+        times = [(r.answered_at - r.sent_at).total_seconds() for r in answered]
+        return FeedbackCounts(
+            sent=len(sent),
+            senders=len({r.student_id for r in sent}),
+            answered=len(answered),
+            answered_students=len({r.student_id for r in answered}),
+            median_seconds=median(times) if times else None,
+            open_now=sum(not r.verbal and _status(r) in ("open", "answering") for r in rows),
+            expired=sum(_status(r) == "expired" for r in sent),
+            declined=sum(_status(r) == "declined" for r in sent),
+            verbal=sum(r.verbal and _within(r.answered_at, start, now) for r in rows),
+            actions=sum(_status(r) == "done" and _within(r.closed_at, start, now) for r in rows),
+        )
+
+    async def conversation_counts(
+        self, cohort_id: int, today: date, overdue_before: date
+    ) -> ConversationCounts:
+        """Return how many conversations are due by `today`, have a plan, and are overdue."""
+        students = self._students(cohort_id)
+        rows = [
+            c
+            for c in _rows(self.s, "conversations")
+            if c.cohort_id == cohort_id and c.student_id in students
+        ]
+        due = [c for c in rows if c.due_on <= today]
+        return ConversationCounts(
+            due=len(due),
+            planned=sum(c.plan_at is not None for c in due),
+            overdue=sum(c.due_on < overdue_before and c.plan_at is None for c in rows),
         )
 
 

@@ -115,7 +115,21 @@ async def test_figures_of_a_cohort_large_enough(uow: FakeUowFactory) -> None:
         "goals_reached": 1,
         "questions_asked": 3,
         "questions_unanswered": 2,
+        # no student sent a feedback request: those figures are about fewer than five
+        "feedback_sent": None,
+        "feedback_answered": None,
+        "feedback_answer_rate": None,
+        "feedback_median_time": None,
+        "feedback_open": 0,
+        "feedback_expired": None,
+        "feedback_declined": None,
+        "feedback_verbal": 0,
+        "feedback_actions": 0,
+        "conversations_due": 0,
+        "conversations_planned": 0,
+        "conversations_overdue": 0,
     }
+    assert (report.pulse_enabled, report.pulse) == (False, ())
     assert report.answer_rate.unit is Unit.SHARE
     assert SECRET not in repr(report)
 
