@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     knowledge.add_parsers(sub)
     questions.add_parsers(sub)
     broadcasts.add_parsers(sub)
-    reports.add_parsers(sub)
+    reports.add_parsers(sub, cohort)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""CLI subcommand `report`: a cohort's aggregated figures, as text or CSV.
+"""CLI subcommands `report` (a cohort's aggregated figures, as text or CSV) and
+`cohort pulse` (switch a cohort's weekly pulse on or off).
 
 The CSV has a header row `figure,value`, then one row per figure (cohort, week_from,
 week_to and period_from first). Shares are fractions from 0 to 1, the weekly average and
@@ -22,8 +23,13 @@ from bot.services.report_types import CohortReport, Figure, Unit
 from bot.services.reports import MIN_GROUP
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """Add `report` to the CLI."""
+def add_parsers(sub: argparse._SubParsersAction, cohort: argparse._SubParsersAction) -> None:
+    """Add `report` and `cohort pulse` to the CLI."""
+    pulse = cohort.add_parser("pulse", help="switch the anonymous weekly pulse on or off")
+    pulse.add_argument("--cohort", required=True, help="cohort id or name")
+    switch = pulse.add_mutually_exclusive_group(required=True)
+    switch.add_argument("--on", dest="enabled", action="store_true", default=None)
+    switch.add_argument("--off", dest="enabled", action="store_false")
     report = sub.add_parser("report", help="a cohort's aggregated figures (no names, no texts)")
     report.add_argument("--cohort", required=True, help="cohort id or name")
     report.add_argument(
@@ -103,4 +109,16 @@ async def report_cmd(
     return 0
 
 
-COMMANDS = {("report", None): report_cmd}
+async def cohort_pulse(
+    args: argparse.Namespace, settings: Settings, clock: Clock | None = None
+) -> int:
+    """Switch a cohort's weekly pulse on or off."""
+    async with open_services(settings, clock) as services:
+        cohort = await services.coordination.find_cohort(args.cohort)
+        changed = await services.pulse.set_enabled(Actor.cli(), cohort.id, args.enabled)
+    state = "on" if args.enabled else "off"
+    print(f"{cohort.name}: weekly pulse {state}" + ("" if changed else " (unchanged)"))
+    return 0
+
+
+COMMANDS = {("report", None): report_cmd, ("cohort", "pulse"): cohort_pulse}

@@ -1,6 +1,8 @@
 """Issue #6 point 6 over real HTTP: a coordinator's /status shows totals only (never what a
 student wrote, never names), withholds figures about fewer than 5 students, lets a
-coordinator of several cohorts choose one, and refuses students and supervisors kindly."""
+coordinator of several cohorts choose one, and refuses students and supervisors kindly; the
+CLI switches the pulse and exports the same figures as CSV. (The pulse in the chat, and the
+feedback and conversation figures, are in test_pulse.py.)"""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import io
 
 import pytest
 
-from bot.cli.reports import report_cmd
+from bot.cli import build_parser
+from bot.cli.reports import cohort_pulse, report_cmd
 from bot.config import Settings
 from bot.services.domain import Role
 from bot.services.enrolment import Enrolled
@@ -103,3 +106,38 @@ async def test_coordinator_of_two_cohorts_chooses_and_sees_the_figures(
     assert (rows["students"], rows["active_students"], rows["answer_rate"]) == ("6", "5", "<5")
     assert rows["reflections_per_writer_week"] == "1.00"
     assert SECRET not in str(rows)
+
+
+async def test_cli_switches_the_pulse_and_the_csv_shows_it(
+    world: World, bot_settings: Settings, clock: ManualClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def csv_rows() -> dict[str, str]:
+        return dict(csv.reader(io.StringIO(capsys.readouterr().out)))
+
+    report = argparse.Namespace(cohort="Sygeplejersker F27", csv=True)
+    assert await report_cmd(report, bot_settings, clock) == 0
+    rows = csv_rows()
+    assert rows["pulse_enabled"] == "no"
+    assert not [key for key in rows if key.startswith("pulse_20")]
+    assert (rows["feedback_sent"], rows["feedback_median_time"]) == ("<5", "<5")
+    switch = build_parser().parse_args(
+        ["cohort", "pulse", "--cohort", "Sygeplejersker F27", "--on"]
+    )
+    assert await cohort_pulse(switch, bot_settings, clock) == 0
+    assert "Sygeplejersker F27: weekly pulse on" in capsys.readouterr().out
+    assert await report_cmd(report, bot_settings, clock) == 0
+    rows = csv_rows()
+    assert rows["pulse_enabled"] == "yes"
+    week = [key for key in rows if key.startswith("pulse_20")]
+    assert week[:7] == [  # this week (the clock's Monday, 1 February 2027) first
+        "pulse_2027-02-01_answers",
+        "pulse_2027-02-01_mean",
+        *(f"pulse_2027-02-01_score_{score}" for score in range(1, 6)),
+    ]
+    assert len(week) == 5 * 7
+    assert {rows[key] for key in week} == {"<5"}
+    off = build_parser().parse_args(["cohort", "pulse", "--cohort", "Sygeplejersker F27", "--off"])
+    assert await cohort_pulse(off, bot_settings, clock) == 0
+    assert "weekly pulse off" in capsys.readouterr().out
+    with pytest.raises(SystemExit):  # one of --on and --off is needed
+        build_parser().parse_args(["cohort", "pulse", "--cohort", "Sygeplejersker F27"])

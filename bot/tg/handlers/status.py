@@ -1,20 +1,31 @@
-"""/status: a coordinator's aggregated figures for one of their cohorts."""
+"""/status: a coordinator's aggregated figures for one of their cohorts, with a button that
+switches the cohort's weekly pulse on or off."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.i18n import Gettext
+from bot.i18n import N_, Gettext
 from bot.services.access import Profile
 from bot.services.errors import NotAllowed, NotFound
+from bot.services.report_types import CohortReport
 from bot.tg.callbacks import as_int, pack, unpack
 from bot.tg.context import BotContext
 from bot.tg.handlers.common import translator
 from bot.tg.render import edit_or_send, keyboard, reply
-from bot.tg.report_texts import ONLY_COORDINATORS, report_text
+from bot.tg.report_texts import (
+    ONLY_COORDINATORS,
+    PULSE_NOW_OFF,
+    PULSE_NOW_ON,
+    PULSE_OFF_BUTTON,
+    PULSE_ON_BUTTON,
+    report_text,
+)
 
 PREFIX = "cs"
+PULSE_PREFIX = "pt"  # "pt:<cohort id>:<1 on | 0 off>"
+INVALID = N_("That button is no longer valid. Please start again.")
 
 
 async def status(update: Update, context: BotContext) -> None:
@@ -43,9 +54,31 @@ async def status_button(update: Update, context: BotContext) -> None:
     fields = unpack(query.data, PREFIX, 1)
     cohort_id = as_int(fields[0]) if fields else None
     if profile is None or cohort_id is None:
-        await query.answer(_("That button is no longer valid. Please start again."))
+        await query.answer(_(INVALID))
         return
     await query.answer()
+    await _show(update, context, profile, cohort_id, _)
+
+
+async def pulse_button(update: Update, context: BotContext) -> None:
+    """Switch the cohort's weekly pulse on or off (coordinators of that cohort only)."""
+    query = update.callback_query
+    assert query is not None
+    profile, _ = await translator(update, context)
+    fields = unpack(query.data, PULSE_PREFIX, 2)
+    cohort_id = as_int(fields[0]) if fields else None
+    if profile is None or fields is None or cohort_id is None or fields[1] not in ("0", "1"):
+        await query.answer(_(INVALID))
+        return
+    on = fields[1] == "1"
+    services = context.services
+    try:
+        actor = await services.access.actor(profile.person.telegram_id)
+        await services.pulse.set_enabled(actor, cohort_id, on)
+    except (NotAllowed, NotFound):
+        await query.answer(_(ONLY_COORDINATORS), show_alert=True)
+        return
+    await query.answer(_(PULSE_NOW_ON if on else PULSE_NOW_OFF))
     await _show(update, context, profile, cohort_id, _)
 
 
@@ -60,10 +93,19 @@ async def _show(
         await edit_or_send(update, _(ONLY_COORDINATORS))
         return
     person = profile.person
-    await edit_or_send(update, report_text(report, _, person.language, person.timezone))
+    text = report_text(report, _, person.language, person.timezone)
+    await edit_or_send(update, text, _pulse_keyboard(report, _))
+
+
+def _pulse_keyboard(report: CohortReport, _: Gettext) -> InlineKeyboardMarkup:
+    """Return the button that switches the pulse the other way."""
+    on = report.pulse_enabled
+    label = _(PULSE_OFF_BUTTON if on else PULSE_ON_BUTTON)
+    return keyboard([[(label, pack(PULSE_PREFIX, report.cohort.id, 0 if on else 1))]])
 
 
 def register(app: Application) -> None:
-    """Register /status and its cohort buttons."""
+    """Register /status, its cohort buttons and the pulse switch."""
     app.add_handler(CommandHandler(["status"], status, filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(status_button, pattern=rf"^{PREFIX}:"))
+    app.add_handler(CallbackQueryHandler(pulse_button, pattern=rf"^{PULSE_PREFIX}:"))
