@@ -23,6 +23,7 @@ from bot.services.domain import (
     SupervisionLink,
 )
 from tests.unit.fakes_broadcasts import FakeBroadcasts
+from tests.unit.fakes_conversations import FakeConversations, FakeDigests
 from tests.unit.fakes_pulse import FakePulse
 from tests.unit.fakes_reflections import FakeGoals, FakeReflections, FakeSchedules
 from tests.unit.fakes_reports import FakeReports
@@ -397,6 +398,8 @@ class FakeUnitOfWork:
         self.reflections = FakeReflections(store)
         self.goals = FakeGoals(store)
         self.reports = FakeReports(store)
+        self.conversations = FakeConversations(store)
+        self.digests = FakeDigests(store)
         self.pulse = FakePulse(store)
         self._snapshot: dict | None = None
 
