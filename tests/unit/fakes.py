@@ -24,6 +24,7 @@ from bot.services.domain import (
 )
 from tests.unit.fakes_broadcasts import FakeBroadcasts
 from tests.unit.fakes_conversations import FakeConversations, FakeDigests
+from tests.unit.fakes_feedback import FakeFeedback
 from tests.unit.fakes_pulse import FakePulse
 from tests.unit.fakes_reflections import FakeGoals, FakeReflections, FakeSchedules
 from tests.unit.fakes_reports import FakeReports
@@ -401,6 +402,7 @@ class FakeUnitOfWork:
         self.conversations = FakeConversations(store)
         self.digests = FakeDigests(store)
         self.pulse = FakePulse(store)
+        self.feedback = FakeFeedback(store)
         self._snapshot: dict | None = None
 
     async def __aenter__(self) -> Self:
