@@ -60,12 +60,14 @@ STUDENT_COMMANDS = [
     ("refleksion", N_("Reflect now (or go on with today's prompt)")),
     ("logbog", N_("Your logbook of reflections")),
     ("maal", N_("Your learning goals")),
+    ("samtaler", N_("Your placement conversations and their plans")),
     ("indstillinger", N_("When your daily prompt comes")),
     ("pause", N_("Pause the prompts (holiday, sick leave)")),
     ("genoptag", N_("Resume the prompts")),
 ]
 SUPERVISOR_COMMANDS = [
     ("delt", N_("Reflections your students shared with you")),
+    ("samtaler", N_("Your students' upcoming placement conversations")),
 ]
 COORDINATOR_COMMANDS = [
     ("invitation", N_("Create an invite link and QR code")),

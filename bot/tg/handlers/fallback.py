@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.services.broadcast_types import Step, awaited_step
+from bot.services.conversations import awaited_plan
 from bot.services.enrolment import AWAITING_NAME
 from bot.services.introductions import awaited_welcome
 from bot.services.logbook import awaited_goal
@@ -13,6 +14,7 @@ from bot.services.questions import reply_target
 from bot.tg.context import BotContext
 from bot.tg.handlers.broadcast_compose import receive_attachment, receive_broadcast_text
 from bot.tg.handlers.common import translator, whoami
+from bot.tg.handlers.conversations import receive_plan
 from bot.tg.handlers.logbook import receive_goal
 from bot.tg.handlers.profile import receive_name
 from bot.tg.handlers.questions import answer_question
@@ -42,6 +44,8 @@ async def text_message(update: Update, context: BotContext) -> None:
         await receive_reply(update, context, text)
     elif profile and (question_id := await replied_question(update, context, profile)):
         await receive_reply(update, context, text, question_id)
+    elif (conversation_id := awaited_plan(awaiting)) is not None:
+        await receive_plan(update, context, conversation_id, text)
     elif (goal_id := awaited_goal(awaiting)) is not None:
         await receive_goal(update, context, goal_id, text)
     elif profile and await context.services.reflections.open_entry(profile.person.telegram_id):
