@@ -77,8 +77,8 @@ class FeedbackTicker:
         """Run every part; return how many messages were queued."""
         now = self._clock.now()
         queued = await self._nudges(now)
+        queued += await self._expiry(now)  # first: a request past both is not reminded
         queued += await self._reminders(now)
-        queued += await self._expiry(now)
         if queued:
             log.info("feedback: %s messages queued", queued)
         return queued
@@ -142,40 +142,63 @@ class FeedbackTicker:
         )
 
     async def _reminders(self, now: datetime) -> int:
-        """Remind supervisors once of requests open for a while."""
-        messages = []
-        async with self._uow() as uow:
-            for request in await uow.feedback.due_reminders(now, BATCH):
-                moved = await uow.feedback.move(request.id, [RequestStatus.OPEN], remind_at=None)
-                supervisor = await _get(uow, request.supervisor_id)
-                student = await _get(uow, request.student_id)
-                if moved is None or supervisor is None or student is None:
-                    continue
-                days = max(1, (now - (request.sent_at or now)).days)
-                payload = reminder_payload(
-                    request, student.display_name, days, supervisor.language
-                )
-                key = f"fb:{request.id}:remind:{supervisor.id}"
-                messages.append(await message_for(uow, supervisor, payload, now, key))
-            await uow.commit()
-        return await self._outbox.enqueue(messages) if messages else 0
+        """Remind supervisors once of requests open for a while.
+
+        The message is queued before the request is marked reminded, so a crash in between
+        reminds again next tick (the dedupe key keeps it to one message), never not at all.
+        """
+        queued = 0
+        for _batch in range(MAX_BATCHES):
+            messages, ids = [], []
+            async with self._uow() as uow:
+                due = await uow.feedback.due_reminders(now, BATCH)
+                for request in due:
+                    supervisor = await _get(uow, request.supervisor_id)
+                    student = await _get(uow, request.student_id)
+                    ids.append(request.id)
+                    if supervisor is None or student is None:
+                        continue
+                    days = max(1, (now - (request.sent_at or now)).days)
+                    payload = reminder_payload(
+                        request, student.display_name, days, supervisor.language
+                    )
+                    key = f"fb:{request.id}:remind:{supervisor.id}"
+                    messages.append(await message_for(uow, supervisor, payload, now, key))
+            if messages:
+                queued += await self._outbox.enqueue(messages)
+            async with self._uow() as uow:
+                for request_id in ids:
+                    await uow.feedback.move(request_id, [RequestStatus.OPEN], remind_at=None)
+                await uow.commit()
+            if len(due) < BATCH:
+                break
+        return queued
 
     async def _expiry(self, now: datetime) -> int:
-        """Close requests nobody answered in time, with a kind note to the student."""
-        messages = []
-        async with self._uow() as uow:
-            for request in await uow.feedback.due_expiry(now, BATCH):
-                moved = await uow.feedback.move(
-                    request.id, WAITING, status=RequestStatus.EXPIRED, closed_at=now
-                )
-                if moved is None:
-                    continue
-                await self._release(uow, request)
-                student = await _get(uow, request.student_id)
-                if student is not None:
-                    messages.append(await self._expired_note(uow, student, request, now))
-            await uow.commit()
-        return await self._outbox.enqueue(messages) if messages else 0
+        """Close requests nobody answered in time, with a kind note to the student (queued
+        first, as reminders are, so a crash never loses it)."""
+        queued = 0
+        for _batch in range(MAX_BATCHES):
+            messages = []
+            async with self._uow() as uow:
+                due = await uow.feedback.due_expiry(now, BATCH)
+                for request in due:
+                    student = await _get(uow, request.student_id)
+                    if student is not None:
+                        messages.append(await self._expired_note(uow, student, request, now))
+            if messages:
+                queued += await self._outbox.enqueue(messages)
+            async with self._uow() as uow:
+                for request in due:
+                    moved = await uow.feedback.move(
+                        request.id, WAITING, status=RequestStatus.EXPIRED, closed_at=now
+                    )
+                    if moved is not None:
+                        await self._release(uow, request)
+                await uow.commit()
+            if len(due) < BATCH:
+                break
+        return queued
 
     async def _expired_note(
         self, uow: UnitOfWork, student: Person, request: FeedbackRequest, now: datetime
