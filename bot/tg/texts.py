@@ -61,6 +61,7 @@ STUDENT_COMMANDS = [
     ("logbog", N_("Your logbook of reflections")),
     ("maal", N_("Your learning goals")),
     ("samtaler", N_("Your placement conversations and their plans")),
+    ("feedback", N_("Ask for feedback (a short self-assessment first)")),
     ("indstillinger", N_("When your daily prompt comes")),
     ("pause", N_("Pause the prompts (holiday, sick leave)")),
     ("genoptag", N_("Resume the prompts")),
@@ -68,6 +69,7 @@ STUDENT_COMMANDS = [
 SUPERVISOR_COMMANDS = [
     ("delt", N_("Reflections your students shared with you")),
     ("samtaler", N_("Your students' upcoming placement conversations")),
+    ("feedback", N_("Feedback requests waiting for you")),
 ]
 COORDINATOR_COMMANDS = [
     ("invitation", N_("Create an invite link and QR code")),
@@ -107,7 +109,8 @@ def commands_for(profile: Profile | None) -> list[tuple[str, str]]:
         commands += SUPERVISOR_COMMANDS
     if profile.has_role(Role.COORDINATOR):
         commands += COORDINATOR_COMMANDS
-    return commands
+    unique = {name: (name, text) for name, text in reversed(commands)}
+    return [unique[name] for name in dict.fromkeys(name for name, _text in commands)]
 
 
 def help_text(profile: Profile | None, language: str) -> str:

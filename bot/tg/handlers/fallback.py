@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot.services.broadcast_types import Step, awaited_step
 from bot.services.conversations import awaited_plan
 from bot.services.enrolment import AWAITING_NAME
+from bot.services.feedback_access import awaited_request
 from bot.services.introductions import awaited_welcome
 from bot.services.logbook import awaited_goal
 from bot.services.questions import reply_target
@@ -15,6 +16,7 @@ from bot.tg.context import BotContext
 from bot.tg.handlers.broadcast_compose import receive_attachment, receive_broadcast_text
 from bot.tg.handlers.common import translator, whoami
 from bot.tg.handlers.conversations import receive_plan
+from bot.tg.handlers.feedback import receive_feedback
 from bot.tg.handlers.logbook import receive_goal
 from bot.tg.handlers.profile import receive_name
 from bot.tg.handlers.questions import answer_question
@@ -28,7 +30,7 @@ PRIVATE = filters.ChatType.PRIVATE
 
 async def text_message(update: Update, context: BotContext) -> None:
     """Route free text to whatever the bot is waiting for (a name, a broadcast, a welcome
-    text, a reply, a goal, the answer to an open reflection); anything else is a question."""
+    text, a reply, feedback, a goal, the answer to an open reflection); anything else is a question."""
     message = update.effective_message
     assert message is not None
     profile, _language = await whoami(update, context)
@@ -44,6 +46,8 @@ async def text_message(update: Update, context: BotContext) -> None:
         await receive_reply(update, context, text)
     elif profile and (question_id := await replied_question(update, context, profile)):
         await receive_reply(update, context, text, question_id)
+    elif (request_id := awaited_request(awaiting)) is not None:
+        await receive_feedback(update, context, request_id, text)
     elif (conversation_id := awaited_plan(awaiting)) is not None:
         await receive_plan(update, context, conversation_id, text)
     elif (goal_id := awaited_goal(awaiting)) is not None:
