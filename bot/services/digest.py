@@ -1,6 +1,7 @@
 """The weekly supervisor digest: one message per supervisor and week with their students,
-the feedback requests waiting for them, the conversations of the next 14 days and how many
-entries each student shared with them in the last 7 days. Names, counts and dates only.
+the feedback requests waiting for them (open or being answered; their age in calendar days
+where the supervisor lives), the conversations of the next 14 days and how many entries each
+student shared with them in the last 7 days. Names, counts and dates only.
 
 When: on DIGEST_WEEKDAY at DIGEST_HOUR in the supervisor's own time zone (moved out of their
 quiet hours); a tick later in the same week (the bot was down) still sends it, a week missed
