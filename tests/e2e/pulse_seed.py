@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 
 from bot.bootstrap import Runtime
 from bot.storage.models import ConversationRow, FeedbackRequestRow
@@ -87,4 +87,11 @@ async def seed_feedback_and_conversations(
             )
     async with runtime.engine.begin() as conn:
         await conn.execute(insert(FeedbackRequestRow), requests)
+        # The conversation tick may have planned these students' conversations already:
+        # the seeded ones (with known dates and plans) replace them.
+        await conn.execute(
+            delete(ConversationRow).where(
+                ConversationRow.cohort_id == cohort, ConversationRow.student_id.in_(ids)
+            )
+        )
         await conn.execute(insert(ConversationRow), conversations)

@@ -48,7 +48,8 @@ async def test_newcomer_enrols_in_danish(fake_api: FakeBotApi, world: World) -> 
     menu = fake_api.commands[(f"chat:{user.id}", "")]
     assert {c["command"] for c in menu} == {
         *("help", "spoerg", "sprog", "navn", "eksport", "slet"),
-        *("refleksion", "logbog", "maal", "samtaler", "indstillinger", "pause", "genoptag"),
+        *("refleksion", "logbog", "maal", "samtaler", "feedback", "indstillinger"),
+        *("pause", "genoptag"),
     }
     profile = await world.runtime.services.access.profile(user.id)
     assert profile is not None
