@@ -25,17 +25,15 @@ from bot.services.feedback_access import (
     writes_next,
 )
 from bot.services.feedback_flow import (
-    ACTION,
     Ask,
     ask_for,
     clean,
-    fields_of,
 )
 from bot.services.feedback_messages import feedback_payload, request_payload
 from bot.services.feedback_supervisor import SupervisorFeedback
 from bot.services.feedback_tick import FeedbackTicker, message_for
 from bot.services.feedback_types import FeedbackRequest, RequestStatus
-from bot.services.outbox_types import OutboxStore
+from bot.services.outbox_types import OutboxStore, OutgoingMessage
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.quiet_hours import FeedbackConfig
 from bot.services.reflection_types import Reflection
@@ -127,10 +125,11 @@ class FeedbackService:
             if moved is None:
                 raise Closed("changed meanwhile")
             result = await self._next(uow, person, moved, now) if last else ask_for(moved)
+            given = await self._feedback_for(uow, result, person, now)
             await uow.commit()
+        if given is not None:
+            await self._outbox.enqueue([given])
         assert result is not None
-        if isinstance(result, Given):
-            await self._send_feedback(result, person)
         return result
 
     async def quick(
@@ -257,14 +256,15 @@ class FeedbackService:
             await uow.commit()
         return ask
 
-    async def _send_feedback(self, given: Given, supervisor: Person) -> None:
-        """Queue the feedback for the student, asking for the action."""
-        request, student = given.request, given.student
+    async def _feedback_for(
+        self, uow: UnitOfWork, result: object, supervisor: Person, now: datetime
+    ) -> OutgoingMessage | None:
+        """Return the feedback message for the student when the supervisor just finished."""
+        if not isinstance(result, Given):
+            return None
+        request, student = result.request, result.student
         payload = feedback_payload(request, supervisor.display_name, student.language)
-        async with self._uow() as uow:
-            key = f"fb:{request.id}:given"
-            message = await message_for(uow, student, payload, self._clock.now(), key)
-        await self._outbox.enqueue([message])
+        return await message_for(uow, student, payload, now, f"fb:{request.id}:given")
 
 
-__all__ = ["ACTION", "Ask", "Closed", "FeedbackService", "Given", "Ready", "Saved", "fields_of"]
+__all__ = ["Ask", "Closed", "FeedbackService", "Given", "Ready", "Saved"]

@@ -49,19 +49,6 @@ async def message_for(
     )
 
 
-async def notify(
-    uow: UnitOfWork,
-    outbox: OutboxStore,
-    person: Person,
-    payload: dict[str, Any],
-    now: datetime,
-    key: str,
-) -> None:
-    """Queue a message for one person, out of their quiet hours (call after committing:
-    the outbox writes in its own transaction)."""
-    await outbox.enqueue([await message_for(uow, person, payload, now, key)])
-
-
 class FeedbackTicker:
     """Queues what is due for feedback: nudges, reminders, expiry notes."""
 
