@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.retrieval.chunking import units
+from bot.retrieval.crosslingual import WordTranslator
 from bot.retrieval.hits import Hit, best_sentence_coverage, body_of, citation, section_and_body
 from bot.retrieval.index import CHUNKS, SENTENCES, KnowledgeIndex, StoredChunk
 from bot.retrieval.language import looks_english
@@ -38,12 +39,14 @@ class HybridRetriever:
         candidates: int = 40,
         answer_type_bonus: float = 0.03,
         sentence_bonus: float = 0.03,
+        translation: bool = True,
     ) -> None:
         self.index = index
         self.answer_type_bonus, self.sentence_bonus = answer_type_bonus, sentence_bonus
         self.channels = MODES[mode]
         self.weights = {name: 1.0 for name in self.channels} | (weights or {})
         self.english_lexical, self.k0, self.candidates = english_lexical, k0, candidates
+        self.translation = translation
         self.refresh()
 
     def refresh(self) -> None:
@@ -70,6 +73,7 @@ class HybridRetriever:
         )
         self._chunk_lexical = LexicalIndex([section_and_body(c) for c in self._chunks])
         self._sentence_lexical = LexicalIndex([s.text for s in self._sentences])
+        self._translator = WordTranslator(self.index.embeddings, *self.index.word_vectors())
 
     def last_sentence_before(self, chunk: StoredChunk) -> str:
         """Return the last sentence of the chunk before this one in the same section."""
@@ -99,8 +103,11 @@ class HybridRetriever:
         """Return fused candidates with their signals, best first."""
         if not self._chunks or not question.strip():
             return []
-        rankings = await self._rankings(question, list(scopes))
-        lexical_weight = self.english_lexical if looks_english(question) else 1.0
+        lexical_query, lexical_weight = question, 1.0
+        if looks_english(question):  # its words, and Danish words for them, weigh less
+            lexical_query = " ".join([question, *await self.translate(question)])
+            lexical_weight = self.english_lexical
+        rankings = await self._rankings(question, list(scopes), lexical_query)
         hits: dict[int, Hit] = {}
         for name, ranking in rankings.items():
             weight = self.weights.get(name, 0.0) * (lexical_weight if name in LEXICAL else 1.0)
@@ -120,6 +127,13 @@ class HybridRetriever:
             ranked.sort(key=lambda h: -h.fused)
         return ranked
 
+    async def translate(self, question: str) -> list[str]:
+        """Danish words for an English question's content words (embedded off the loop).
+        The single-channel baselines search the question as it is."""
+        if not self.translation or len(self.channels) == 1 or not len(self._translator):
+            return []
+        return await asyncio.to_thread(self._translator.translate, question)
+
     def _rerank(self, question: str, top: list[Hit]) -> None:
         """Add sentence-level evidence: the answer form asked for, and one sentence that
         (with its title and section) covers the question's words."""
@@ -136,9 +150,10 @@ class HybridRetriever:
                 )
 
     async def _rankings(
-        self, question: str, scopes: list[str]
+        self, question: str, scopes: list[str], lexical_query: str
     ) -> dict[str, list[tuple[int, str | None, float]]]:
-        """Return each channel's ranking of chunk positions (with the sentence that won it)."""
+        """Return each channel's ranking of chunk positions (with the sentence that won it);
+        the dense channels embed the question, the lexical ones search lexical_query."""
         result: dict[str, list[tuple[int, str | None, float]]] = {}
         if "dense" in self.channels or "s_dense" in self.channels:
             vector = await asyncio.to_thread(self.index.embeddings.embed_query, question)
@@ -159,12 +174,12 @@ class HybridRetriever:
                 result["s_dense"] = self._to_chunks(ids)
         if any(name in self.channels for name in LEXICAL):
             chunk_mask = np.isin(self._chunk_scopes, scopes)
-            stems, grams = self._chunk_lexical.rank(question, chunk_mask, self.candidates)
+            stems, grams = self._chunk_lexical.rank(lexical_query, chunk_mask, self.candidates)
             result["stems"] = [(p, None, 0.0) for p in stems]
             result["grams"] = [(p, None, 0.0) for p in grams]
             sentence_mask = np.isin(self._sentence_scopes, scopes)
             s_stems, s_grams = self._sentence_lexical.rank(
-                question, sentence_mask, 3 * self.candidates
+                lexical_query, sentence_mask, 3 * self.candidates
             )
             result["s_stems"] = self._to_chunks([(p, 0.0) for p in s_stems])
             result["s_grams"] = self._to_chunks([(p, 0.0) for p in s_grams])

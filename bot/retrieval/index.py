@@ -1,6 +1,8 @@
 """The knowledge index: chunks in Chroma (cosine space), kept in step with knowledge/ by
 LangChain's indexing API and a record manager, so unchanged documents are never embedded
-again and removed documents leave the index."""
+again and removed documents leave the index. Beside chunks and their sentences, a third
+collection holds the Danish vocabulary of the indexed text (one word per entry), which
+translates English questions word by word (bot/retrieval/crosslingual.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_classic.indexes import SQLRecordManager
@@ -19,11 +22,14 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.indexing import index as sync_index
 
 from bot.retrieval.chunking import MAX_WORDS, chunk_sections, sentence_documents
+from bot.retrieval.crosslingual import vocabulary
 from bot.retrieval.loaders import knowledge_files, load_path
 
 log = logging.getLogger(__name__)
 CHUNKS = "knowledge_chunks"
 SENTENCES = "knowledge_sentences"
+WORDS = "knowledge_words"
+VOCABULARY_SOURCE = "vocabulary"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +54,9 @@ class StoredChunk:
 
 
 class KnowledgeIndex:
-    """Chunks and their sentences in two Chroma collections (embedded in `folder`, or on a
-    server at CHROMA_URL), each with its LangChain record manager (kept in `folder`)."""
+    """Chunks, their sentences and the Danish vocabulary in three Chroma collections
+    (embedded in `folder`, or on a server at CHROMA_URL), each with its LangChain record
+    manager (kept in `folder`)."""
 
     def __init__(
         self, embeddings: Embeddings, folder: Path, chroma_url: str | None = None
@@ -64,13 +71,13 @@ class KnowledgeIndex:
                 client=client,
                 collection_configuration={"hnsw": {"space": "cosine"}},
             )
-            for name in (CHUNKS, SENTENCES)
+            for name in (CHUNKS, SENTENCES, WORDS)
         }
         self.records = {
             name: SQLRecordManager(
                 f"chroma/{name}", db_url=f"sqlite:///{folder / 'records.sqlite'}"
             )
-            for name in (CHUNKS, SENTENCES)
+            for name in (CHUNKS, SENTENCES, WORDS)
         }
         for records in self.records.values():
             records.create_schema()
@@ -89,18 +96,14 @@ class KnowledgeIndex:
         docs = {CHUNKS: chunks, SENTENCES: sentence_documents(chunks)}
         totals = {"num_added": 0, "num_updated": 0, "num_skipped": 0, "num_deleted": 0}
         for name, batch in docs.items():
-            self._forget_records_if_store_was_emptied(name)
-            result = sync_index(
-                _progress(batch, progress, name),
-                self.records[name],
-                self.stores[name],
-                cleanup="incremental" if paths else "full",
-                source_id_key="source",
-                batch_size=64,
-                key_encoder="sha256",
-            )
+            result = self._index(name, batch, progress, "incremental" if paths else "full")
             for key in totals:
                 totals[key] += int(result.get(key, 0))
+        # The vocabulary is cut from everything stored (not only this run's files), so it
+        # is always re-indexed in full: words of a removed document leave with it.
+        result = self._index(WORDS, self._vocabulary_documents(), progress, "full")
+        for key in totals:
+            totals[key] += int(result.get(key, 0))
         return IngestReport(
             files=len(files),
             chunks=len(chunks),
@@ -109,6 +112,39 @@ class KnowledgeIndex:
             skipped=totals["num_skipped"],
             deleted=totals["num_deleted"],
         )
+
+    def _index(self, name: str, batch: list[Document], progress: bool, cleanup: str) -> dict:
+        self._forget_records_if_store_was_emptied(name)
+        return dict(
+            sync_index(
+                _progress(batch, progress, name),
+                self.records[name],
+                self.stores[name],
+                cleanup=cleanup,  # type: ignore[arg-type]
+                source_id_key="source",
+                batch_size=64,
+                key_encoder="sha256",
+            )
+        )
+
+    def _vocabulary_documents(self) -> list[Document]:
+        danish = (
+            entry.text[int(entry.metadata.get("prefix_len", 0)) :]
+            for entry in self.stored(SENTENCES)
+            if str(entry.metadata.get("language", "da")).startswith("da")
+        )
+        return [
+            Document(word, metadata={"source": VOCABULARY_SOURCE}) for word in vocabulary(danish)
+        ]
+
+    def word_vectors(self) -> tuple[list[str], np.ndarray]:
+        """Return the Danish vocabulary and its embeddings (for WordTranslator)."""
+        got = self.stores[WORDS].get(include=["documents", "embeddings"])
+        words = [text or "" for text in got["documents"]]
+        vectors = got["embeddings"]
+        if not words or vectors is None:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return words, np.asarray(vectors, dtype=np.float32)
 
     def stored(self, name: str = CHUNKS) -> list[StoredChunk]:
         """Return every stored chunk (or sentence); the lexical indexes are built from these."""

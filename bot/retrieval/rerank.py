@@ -70,7 +70,12 @@ NUMBER_WORDS = frozenset(
         "thousand",
     ]
 )
-_CAUSE = re.compile(r"\bskyldes\b|\bfordi\b|\bderfor\b|\bpå grund af\b|\bbaggrund\b|\bårsag", re.I)
+# A why question is answered by the cause. "skyldes", "fordi" ... introduce it; "derfor"
+# introduces the consequence, whose cause stands in the sentence before: half the evidence.
+_CAUSE = re.compile(
+    r"\bskyldes\b|\bfordi\b|\bpå grund af\b|\bbaggrund\b|\bårsag|\bbecause\b|\bdue to\b", re.I
+)
+_CONSEQUENCE = re.compile(r"\bderfor\b|\btherefore\b", re.I)
 _DEFINES = re.compile(
     r"^\W*(?P<head>[\w\- /]+?)\W*\s+(?:er|refererer|betyder|omfatter|dækker|defineres)\b|^\W*(?P<colon>[\w\- /]+?)\s*:",
     re.I,
@@ -110,8 +115,11 @@ def evidence(kind: QuestionType, question_stems: set[str], text: str) -> float:
             best = max(best, _number_near_term(sentence, question_stems))
         if kind.date and _DATE_TEXT.search(sentence):
             best = max(best, 0.5 + 0.5 * bool(sentence_stems & question_stems))
-        if kind.why and _CAUSE.search(sentence) and sentence_stems & question_stems:
-            best = max(best, 1.0)
+        if kind.why and sentence_stems & question_stems:
+            if _CAUSE.search(sentence):
+                best = max(best, 1.0)
+            elif _CONSEQUENCE.search(sentence):
+                best = max(best, 0.5)
     return best
 
 

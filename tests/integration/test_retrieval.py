@@ -129,12 +129,31 @@ def test_ingestion_is_idempotent_and_follows_changes(
     changed = knowledge.ingest()
     assert 0 < changed.added < first.added  # only the changed document is embedded again
     assert changed.deleted == changed.added
+    assert "kælderen" in knowledge.index.word_vectors()[0]  # the Danish vocabulary
     (corpus / "omklaedning.docx").unlink()
     removed = knowledge.ingest()
     assert removed.added == 0
     assert removed.deleted > 0
     sources = {c.metadata["source"] for c in knowledge.index.stored()}
     assert sources == {"guide.md", "strategi.md", "parkering.pdf"}
+    words, vectors = knowledge.index.word_vectors()
+    assert "kælderen" not in words  # only the removed document had it
+    assert {"sygdom", "vagttelefonen", "simulationsrummet"} <= set(words)
+    assert vectors.shape[0] == len(words)
+
+
+async def test_english_questions_get_danish_words_from_the_vocabulary(
+    knowledge: KnowledgeBase,
+) -> None:
+    knowledge.ingest()
+    retriever = knowledge.retriever
+    assert {"læring", "natten"} <= set(await retriever.translate("Does learning happen at night?"))
+    assert "sygdom" in await retriever.translate("Who do I call when I am ill?")
+    assert await retriever.translate("What is it?") == []  # nothing but function words
+    (found, *_) = await retriever.search(
+        "Who do I call when I am ill?", 3, ["all", "dept:afsnit-a"]
+    )
+    assert "vagttelefonen" in found.text
 
 
 async def test_pdf_and_docx_are_searchable_with_pages(knowledge: KnowledgeBase) -> None:

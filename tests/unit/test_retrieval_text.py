@@ -102,6 +102,16 @@ def test_answer_form_evidence() -> None:
     assert evidence(count, count_words, "Der afholdes to årlige møder i netværket.") >= 0.3
 
 
+def test_why_questions_want_the_cause_more_than_the_consequence() -> None:
+    question = "Hvorfor lavede hospitalet en strategi?"
+    kind, wanted = question_type(question), set(stems(question))
+    cause = "Strategien skyldes, at hospitalet mangler sygeplejersker."
+    consequence = "Derfor lavede hospitalet en strategi for uddannelse."
+    assert evidence(kind, wanted, cause) == 1.0
+    assert evidence(kind, wanted, consequence) == 0.5
+    assert evidence(kind, wanted, "Hospitalet har en kantine.") == 0.0
+
+
 def test_compounds_count_partly_and_rare_words_weigh_most() -> None:
     assert "<vej" in ngrams(["vejleder"])
     assert coverage("vejlederuddannelse", "vejlederuddannelsen") == 1.0
