@@ -25,7 +25,7 @@ class Hit:
     @property
     def body(self) -> str:
         """The chunk text without its "title › section" prefix."""
-        return self.chunk.text[int(self.chunk.metadata.get("prefix_len", 0)) :]
+        return self.chunk.body
 
 
 def citation(chunk: StoredChunk) -> Citation:
@@ -59,8 +59,4 @@ def best_sentence_coverage(
 
 
 def section_and_body(entry: StoredChunk) -> str:
-    return f"{entry.metadata.get('section', '')}\n{body_of(entry)}"
-
-
-def body_of(entry: StoredChunk) -> str:
-    return entry.text[int(entry.metadata.get("prefix_len", 0)) :]
+    return f"{entry.metadata.get('section', '')}\n{entry.body}"

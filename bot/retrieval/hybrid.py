@@ -11,7 +11,7 @@ import numpy as np
 
 from bot.retrieval.chunking import units
 from bot.retrieval.crosslingual import WordTranslator
-from bot.retrieval.hits import Hit, best_sentence_coverage, body_of, citation, section_and_body
+from bot.retrieval.hits import Hit, best_sentence_coverage, citation, section_and_body
 from bot.retrieval.index import CHUNKS, SENTENCES, KnowledgeIndex, StoredChunk
 from bot.retrieval.language import looks_english
 from bot.retrieval.lexical import LexicalIndex, stems
@@ -80,11 +80,8 @@ class HybridRetriever:
         meta = chunk.metadata
         key = (meta.get("source"), meta.get("section"), int(meta.get("chunk", 0)) - 1)
         previous = self._by_place.get(key)
-        return (
-            units(body_of(previous))[-1]
-            if previous is not None and units(body_of(previous))
-            else ""
-        )
+        sentences = units(previous.body) if previous is not None else []
+        return sentences[-1] if sentences else ""
 
     def scopes(self) -> list[str]:
         """Return every scope present in the index."""
@@ -193,5 +190,5 @@ class HybridRetriever:
             parent = self._parent[pos]
             if parent >= 0 and parent not in seen:
                 seen.add(parent)
-                ranking.append((parent, body_of(self._sentences[pos]), score))
+                ranking.append((parent, self._sentences[pos].body, score))
         return ranking

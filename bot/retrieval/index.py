@@ -52,6 +52,11 @@ class StoredChunk:
     text: str
     metadata: dict
 
+    @property
+    def body(self) -> str:
+        """The text without its "title › section" (or "section: ") prefix."""
+        return self.text[int(self.metadata.get("prefix_len", 0)) :]
+
 
 class KnowledgeIndex:
     """Chunks, their sentences and the Danish vocabulary in three Chroma collections
@@ -129,7 +134,7 @@ class KnowledgeIndex:
 
     def _vocabulary_documents(self) -> list[Document]:
         danish = (
-            entry.text[int(entry.metadata.get("prefix_len", 0)) :]
+            entry.body
             for entry in self.stored(SENTENCES)
             if str(entry.metadata.get("language", "da")).startswith("da")
         )
