@@ -35,21 +35,21 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.conversations import ConversationService
-from bot.services.digest import DigestService
-from bot.services.quiet_hours import FeedbackConfig
+from bot.services.conversations.service import ConversationService
+from bot.services.delivery.quiet_hours import FeedbackConfig
+from bot.services.digest.service import DigestService
 from bot.storage import migrate
 from bot.storage.db import create_engine, session_factory
-from bot.storage.models import (
+from bot.storage.delivery.models import OutboxRow
+from bot.storage.delivery.outbox import SqlOutboxStore
+from bot.storage.identity.models import (
     CohortRow,
     DepartmentRow,
     MembershipRow,
     OrganisationRow,
-    OutboxRow,
     PersonRow,
     SupervisionLinkRow,
 )
-from bot.storage.outbox import SqlOutboxStore
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.support import ManualClock
 

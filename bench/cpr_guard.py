@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/cpr_guard.py [--repeat 50] [--show]
 
-Runs bot.services.cpr.find_cpr_numbers and, in the same run, a baseline that takes any
+Runs bot.services.kernel.cpr.find_cpr_numbers and, in the same run, a baseline that takes any
 `\\d{6}-?\\d{4}` for a CPR number (no date check, no context) over the corpus in
 tests/data/cpr/, and prints for each: the detection rate on the positives (CPR numbers
 returned exactly as written, and texts flagged at all), the false-positive rate on the
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.services.cpr import find_cpr_numbers
+from bot.services.kernel.cpr import find_cpr_numbers
 from tests.data.cpr.corpus import Sample, load
 
 Finder = Callable[[str], list[str]]

@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.bootstrap import start_bot, stop_bot
 from bot.config import load_settings
-from bot.services.access import Actor
-from bot.services.domain import Profession, Role
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Profession, Role
 from tests.fakebotapi import FakeBotApi, SimUser
 
 

@@ -49,10 +49,10 @@ from sqlalchemy.engine import make_url
 
 from bot.config import load_settings
 from bot.outbox_runner import start_dispatcher
-from bot.services.outbox_types import OutboxStatus
+from bot.services.delivery.outbox import OutboxStatus
 from bot.storage import migrate
 from bot.storage.db import create_engine
-from bot.storage.outbox import SqlOutboxStore
+from bot.storage.delivery.outbox import SqlOutboxStore
 from tests.outbox_support import FakeHost, delivery, fill_outbox, private_chats, wait_settled
 
 TOKEN = "123456:BENCH"

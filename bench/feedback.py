@@ -53,15 +53,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.scheduler import DAY, DEFAULT_PG, FixedClock, Seeded, Timing, local, scratch_postgres
 from bench.scheduler import seed as seed_students
-from bot.services.feedback_rules import next_nudge
-from bot.services.feedback_tick import BATCH, FeedbackTicker
-from bot.services.quiet_hours import FeedbackConfig
-from bot.storage import convert, migrate
+from bot.services.delivery.quiet_hours import FeedbackConfig
+from bot.services.feedback.rules import next_nudge
+from bot.services.feedback.tick import BATCH, FeedbackTicker
+from bot.storage import migrate
 from bot.storage.db import create_engine, session_factory
-from bot.storage.feedback_models import FeedbackNudgeRow, FeedbackRequestRow
-from bot.storage.models import CohortRow, OutboxRow, PersonRow, ScheduleRow
-from bot.storage.outbox import SqlOutboxStore
-from bot.storage.schedules import schedule as to_schedule
+from bot.storage.delivery.models import OutboxRow
+from bot.storage.delivery.outbox import SqlOutboxStore
+from bot.storage.feedback.models import FeedbackNudgeRow, FeedbackRequestRow
+from bot.storage.identity import convert
+from bot.storage.identity.models import CohortRow, PersonRow
+from bot.storage.reflection.models import ScheduleRow
+from bot.storage.reflection.schedules import schedule as to_schedule
 from bot.storage.uow import SqlUnitOfWorkFactory
 
 CONFIG = FeedbackConfig()

@@ -51,26 +51,26 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.services.domain import Cohort, Profession
-from bot.services.prompt_library import PromptLibrary, default_prompts_dir
-from bot.services.prompting import PromptScheduler, ReflectionConfig, TickReport
-from bot.services.reflection_types import MONDAY_TO_FRIDAY, PromptMode, Schedule, Shift
-from bot.services.schedule_rules import next_slot
-from bot.services.schedules import QUIET_FOR_SHIFT, default_schedule
-from bot.storage import convert, migrate
+from bot.services.identity.domain import Cohort, Profession
+from bot.services.reflection.prompt_library import PromptLibrary, default_prompts_dir
+from bot.services.reflection.prompting import PromptScheduler, ReflectionConfig, TickReport
+from bot.services.reflection.schedule_rules import next_slot
+from bot.services.reflection.schedules import QUIET_FOR_SHIFT, default_schedule
+from bot.services.reflection.types import MONDAY_TO_FRIDAY, PromptMode, Schedule, Shift
+from bot.storage import migrate
 from bot.storage.db import create_engine, session_factory
-from bot.storage.models import (
+from bot.storage.delivery.models import OutboxRow
+from bot.storage.delivery.outbox import SqlOutboxStore
+from bot.storage.identity import convert
+from bot.storage.identity.models import (
     CohortRow,
     DepartmentRow,
     MembershipRow,
     OrganisationRow,
-    OutboxRow,
     PersonRow,
-    ReflectionRow,
-    ScheduleRow,
 )
-from bot.storage.outbox import SqlOutboxStore
-from bot.storage.schedules import schedule as to_schedule
+from bot.storage.reflection.models import ReflectionRow, ScheduleRow
+from bot.storage.reflection.schedules import schedule as to_schedule
 from bot.storage.uow import SqlUnitOfWorkFactory
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

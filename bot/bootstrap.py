@@ -20,41 +20,41 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
 
 from bot.config import BotMode, Settings
+from bot.context import CONTEXT_TYPES, BotApplication, Services
 from bot.outbox_runner import OutboxRunner, start_dispatcher
 from bot.retrieval.setup import KnowledgeBase, KnowledgeConfig, open_knowledge
 from bot.scheduler.jobs import schedule_jobs
-from bot.services.access import AccessService
-from bot.services.broadcast_reports import BroadcastReports
-from bot.services.broadcasts import BroadcastService
-from bot.services.clock import SystemClock
-from bot.services.conversations import ConversationService
-from bot.services.coordination import CoordinationService
-from bot.services.digest import DigestService
-from bot.services.enrolment import EnrolmentService
-from bot.services.feedback import FeedbackService
-from bot.services.health import HealthService
-from bot.services.introductions import IntroductionService
-from bot.services.knowledge import Answerer
-from bot.services.logbook import LogbookService
+from bot.services.broadcasts.introductions import IntroductionService
+from bot.services.broadcasts.reports import BroadcastReports
+from bot.services.broadcasts.service import BroadcastService
+from bot.services.conversations.service import ConversationService
+from bot.services.delivery.quiet_hours import FeedbackConfig
+from bot.services.digest.service import DigestService
+from bot.services.feedback.service import FeedbackService
+from bot.services.identity.access import AccessService
+from bot.services.identity.coordination import CoordinationService
+from bot.services.kernel.clock import SystemClock
+from bot.services.kernel.health import HealthService
+from bot.services.onboarding.enrolment import EnrolmentService
 from bot.services.ports import Clock
-from bot.services.privacy import PrivacyService
-from bot.services.prompt_library import PromptLibrary, default_prompts_dir
-from bot.services.prompting import PromptScheduler, ReflectionConfig
-from bot.services.pulse import PulseService
-from bot.services.questions import QuestionService
-from bot.services.quiet_hours import FeedbackConfig
-from bot.services.reflections import ReflectionService
-from bot.services.reports import ReportService
-from bot.services.retention import RetentionService
-from bot.services.schedules import ScheduleService
+from bot.services.privacy.retention import RetentionService
+from bot.services.privacy.service import PrivacyService
+from bot.services.pulse.service import PulseService
+from bot.services.questions.knowledge import Answerer
+from bot.services.questions.service import QuestionService
+from bot.services.reflection.answering import ReflectionService
+from bot.services.reflection.logbook import LogbookService
+from bot.services.reflection.prompt_library import PromptLibrary, default_prompts_dir
+from bot.services.reflection.prompting import PromptScheduler, ReflectionConfig
+from bot.services.reflection.schedules import ScheduleService
+from bot.services.reports.service import ReportService
 from bot.storage import migrate
 from bot.storage.db import DatabaseHealth, create_engine, session_factory
-from bot.storage.outbox import SqlOutboxStore
+from bot.storage.delivery.outbox import SqlOutboxStore
 from bot.storage.uow import SqlUnitOfWorkFactory
-from bot.tg.commands import set_default_menus
-from bot.tg.concurrency import PerChatUpdateProcessor
-from bot.tg.context import CONTEXT_TYPES, BotApplication, Services
-from bot.tg.handlers import register_all
+from bot.tg.kit.commands import set_default_menus
+from bot.tg.kit.concurrency import PerChatUpdateProcessor
+from bot.tg.routing import register_all
 from bot.web.app import build_web_app
 
 log = logging.getLogger(__name__)

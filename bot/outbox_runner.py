@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot
 
 from bot.config import Settings
-from bot.services.clock import SystemClock
-from bot.services.dispatcher import Dispatcher, Limits
+from bot.services.delivery.dispatcher import Dispatcher, Limits
+from bot.services.kernel.clock import SystemClock
 from bot.services.ports import Clock
-from bot.storage.outbox import SqlOutboxStore
-from bot.tg.aiohttp_request import AiohttpRequest
-from bot.tg.sender import TelegramSender
+from bot.storage.delivery.outbox import SqlOutboxStore
+from bot.tg.delivery.aiohttp_request import AiohttpRequest
+from bot.tg.delivery.sender import TelegramSender
 
 log = logging.getLogger(__name__)
 

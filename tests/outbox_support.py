@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.outbox_types import OutboxStatus, OutgoingMessage
-from bot.storage.models import OutboxRow
-from bot.storage.outbox import SqlOutboxStore
+from bot.services.delivery.outbox import OutboxStatus, OutgoingMessage
+from bot.storage.delivery.models import OutboxRow
+from bot.storage.delivery.outbox import SqlOutboxStore
 from tests.fakebotapi import FakeBotApi
 
 UNSETTLED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)

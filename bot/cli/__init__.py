@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from bot.cli import admin, broadcasts, knowledge, questions, reflection, reports
 from bot.cli.running import MISSING_TOKEN, dispatch, serve
 from bot.config import ConfigError, Settings, load_settings
-from bot.services.domain import Profession, Role
-from bot.services.errors import ServiceError
+from bot.services.identity.domain import Profession, Role
+from bot.services.kernel.errors import ServiceError
 
 
 def build_parser() -> argparse.ArgumentParser:

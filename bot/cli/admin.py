@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from bot.bootstrap import open_services, resolve_bot_username
 from bot.config import Settings
 from bot.qr import invite_link, write_qr
-from bot.services.access import Actor
-from bot.services.domain import Profession, Role
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Profession, Role
 from bot.storage import migrate
 from bot.storage.db import create_engine
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from bot.bootstrap import open_services
 from bot.config import Settings
-from bot.services.access import Actor
-from bot.services.broadcast_types import Audience, counts
-from bot.services.introductions import PLACEHOLDERS
-from bot.services.local_time import InvalidWhen, parse_local
+from bot.services.broadcasts.introductions import PLACEHOLDERS
+from bot.services.broadcasts.types import Audience, counts
+from bot.services.identity.access import Actor
+from bot.services.kernel.local_time import InvalidWhen, parse_local
 
 CLI = Actor.cli()
 COUNT_ORDER = ("sent", "failed", "blocked", "pending", "cancelled")

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.bootstrap import knowledge_config
 from bot.config import Settings
 from bot.retrieval.setup import KnowledgeBase, open_knowledge
-from bot.services.knowledge import Citation
+from bot.services.questions.knowledge import Citation
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

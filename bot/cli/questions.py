@@ -7,8 +7,8 @@ import json
 
 from bot.bootstrap import open_services
 from bot.config import Settings
-from bot.services.access import Actor
-from bot.services.gaps import Gap
+from bot.services.identity.access import Actor
+from bot.services.questions.gaps import Gap
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from bot.bootstrap import open_services
 from bot.config import Settings
-from bot.services.access import Actor
-from bot.services.prompt_library import PromptLibrary
-from bot.services.reflection_types import Shift
+from bot.services.identity.access import Actor
+from bot.services.reflection.prompt_library import PromptLibrary
+from bot.services.reflection.types import Shift
 
 CLI = Actor.cli()
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -17,10 +17,10 @@ import sys
 
 from bot.bootstrap import open_services
 from bot.config import Settings
-from bot.services.access import Actor
+from bot.services.identity.access import Actor
 from bot.services.ports import Clock
-from bot.services.report_types import CohortReport, Figure, Unit
-from bot.services.reports import MIN_GROUP
+from bot.services.reports.service import MIN_GROUP
+from bot.services.reports.types import CohortReport, Figure, Unit
 
 
 def add_parsers(sub: argparse._SubParsersAction, cohort: argparse._SubParsersAction) -> None:

@@ -12,7 +12,7 @@ from bot.retrieval.hybrid import HybridRetriever
 from bot.retrieval.language import looks_english
 from bot.retrieval.lexical import coverage, stems
 from bot.retrieval.rerank import evidence, question_type
-from bot.services.knowledge import Answer, Passage
+from bot.services.questions.knowledge import Answer, Passage
 
 # Calibrated on the development questions and the project's own set (bench/questions): Danish
 # answerable questions score from about 0.56 up, unanswerable ones at most about 0.70; an

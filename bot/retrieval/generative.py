@@ -16,8 +16,8 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from bot.services.cpr import find_cpr_numbers
-from bot.services.knowledge import Answer, Answerer, Passage
+from bot.services.kernel.cpr import find_cpr_numbers
+from bot.services.questions.knowledge import Answer, Answerer, Passage
 
 log = logging.getLogger(__name__)
 

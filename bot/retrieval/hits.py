@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bot.retrieval.chunking import units
 from bot.retrieval.index import StoredChunk
 from bot.retrieval.lexical import coverage
-from bot.services.knowledge import Citation
+from bot.services.questions.knowledge import Citation
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from bot.retrieval.index import CHUNKS, SENTENCES, KnowledgeIndex, StoredChunk
 from bot.retrieval.language import looks_english
 from bot.retrieval.lexical import LexicalIndex, stems
 from bot.retrieval.rerank import evidence, question_type
-from bot.services.knowledge import Passage
+from bot.services.questions.knowledge import Passage
 
 LEXICAL = ("stems", "grams", "s_stems", "s_grams")
 MODES = {

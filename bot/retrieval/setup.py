@@ -11,7 +11,7 @@ from bot.retrieval.extractive import ExtractiveAnswerer
 from bot.retrieval.generative import GenerativeAnswerer, build_chat_model
 from bot.retrieval.hybrid import HybridRetriever
 from bot.retrieval.index import IngestReport, KnowledgeIndex
-from bot.services.knowledge import Answerer
+from bot.services.questions.knowledge import Answerer
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ import logging
 
 from telegram.ext import Application
 
-from bot.scheduler.reports import BroadcastReporter
-from bot.tg.context import BotContext
+from bot.context import BotContext
+from bot.tg.broadcasts.report_job import BroadcastReporter
 
 log = logging.getLogger(__name__)
 REPORT_JOB = "broadcast-reports"

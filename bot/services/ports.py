@@ -7,9 +7,10 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.services.broadcast_types import BroadcastRepo
-from bot.services.conversation_types import ConversationRepo, DigestRepo
-from bot.services.domain import (
+from bot.services.broadcasts.types import BroadcastRepo
+from bot.services.conversations.types import ConversationRepo, DigestRepo
+from bot.services.feedback.types import FeedbackRepo
+from bot.services.identity.domain import (
     AuditEntry,
     Cohort,
     Department,
@@ -22,10 +23,9 @@ from bot.services.domain import (
     Role,
     SupervisionLink,
 )
-from bot.services.feedback_types import FeedbackRepo
-from bot.services.pulse_types import PulseRepo
-from bot.services.reflection_types import GoalRepo, ReflectionRepo, ScheduleRepo
-from bot.services.report_types import ReportRepo
+from bot.services.pulse.types import PulseRepo
+from bot.services.reflection.types import GoalRepo, ReflectionRepo, ScheduleRepo
+from bot.services.reports.types import ReportRepo
 
 
 class Clock(Protocol):

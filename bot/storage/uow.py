@@ -7,21 +7,21 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.access_repos import SqlAuditRepo, SqlInviteRepo, SqlLinkRepo
-from bot.storage.broadcasts import SqlBroadcastRepo
-from bot.storage.conversations import SqlConversationRepo, SqlDigestRepo
-from bot.storage.feedback import SqlFeedbackRepo
-from bot.storage.pulse import SqlPulseRepo
-from bot.storage.questions import SqlQuestionRepo
-from bot.storage.reflections import SqlGoalRepo, SqlReflectionRepo
-from bot.storage.reports import SqlReportRepo
-from bot.storage.repositories import (
+from bot.storage.broadcasts.repository import SqlBroadcastRepo
+from bot.storage.conversations.repository import SqlConversationRepo, SqlDigestRepo
+from bot.storage.feedback.repository import SqlFeedbackRepo
+from bot.storage.identity.access import SqlAuditRepo, SqlInviteRepo, SqlLinkRepo
+from bot.storage.identity.repositories import (
     SqlCohortRepo,
     SqlMembershipRepo,
     SqlOrganisationRepo,
     SqlPersonRepo,
 )
-from bot.storage.schedules import SqlScheduleRepo
+from bot.storage.pulse.repository import SqlPulseRepo
+from bot.storage.questions.repository import SqlQuestionRepo
+from bot.storage.reflection.repository import SqlGoalRepo, SqlReflectionRepo
+from bot.storage.reflection.schedules import SqlScheduleRepo
+from bot.storage.reports.repository import SqlReportRepo
 
 
 class SqlUnitOfWork:

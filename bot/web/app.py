@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.services.health import HealthService
+from bot.services.kernel.health import HealthService
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -11,8 +11,8 @@ import pytest
 
 from bot.bootstrap import Runtime, start_bot, stop_bot
 from bot.config import Settings, load_settings
-from bot.services.access import Actor
-from bot.services.domain import Cohort, Profession, Role
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Cohort, Profession, Role
 from tests.fakebotapi import FakeBotApi
 from tests.support import ManualClock
 

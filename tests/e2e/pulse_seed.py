@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import delete, insert
 
 from bot.bootstrap import Runtime
-from bot.storage.models import ConversationRow, FeedbackRequestRow
+from bot.storage.conversations.models import ConversationRow
+from bot.storage.feedback.models import FeedbackRequestRow
 from tests.fakebotapi import SimUser
 
 SENT = datetime(2027, 3, 9, 9, 0, tzinfo=UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.services.domain import Role
-from bot.storage.models import PersonRow
+from bot.services.identity.domain import Role
+from bot.storage.identity.models import PersonRow
 from tests.e2e.conftest import World
 from tests.e2e.flows import enrol
 from tests.fakebotapi import FakeBotApi, Fault

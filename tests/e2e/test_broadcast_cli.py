@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.services.access import Actor
-from bot.services.domain import Role
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Role
 from tests.e2e.conftest import TOKEN, World
 from tests.e2e.flows import enrol
 from tests.e2e.test_run_command import _env, _run

@@ -11,9 +11,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.bootstrap import Runtime
-from bot.services.broadcast_types import BroadcastStatus
-from bot.services.domain import Role
-from bot.storage.models import BroadcastRow, OutboxRow
+from bot.services.broadcasts.types import BroadcastStatus
+from bot.services.identity.domain import Role
+from bot.storage.broadcasts.models import BroadcastRow
+from bot.storage.delivery.models import OutboxRow
 from tests.e2e.conftest import World, make_world
 from tests.e2e.flows import draft_broadcast, enrol, join, preview_broadcast
 from tests.fakebotapi import BotMessage, FakeBotApi, SimUser

@@ -16,10 +16,12 @@ from sqlalchemy import func, insert, select
 from bot.bootstrap import Runtime, start_bot, stop_bot
 from bot.config import Settings
 from bot.scheduler.jobs import FEEDBACK_JOB
-from bot.services.access import Actor
-from bot.services.domain import Profession, Role
-from bot.services.reflections import Finished
-from bot.storage.models import DigestRow, FeedbackRequestRow, OutboxRow
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Profession, Role
+from bot.services.reflection.answering import Finished
+from bot.storage.conversations.models import DigestRow
+from bot.storage.delivery.models import OutboxRow
+from bot.storage.feedback.models import FeedbackRequestRow
 from tests.e2e.flows import enrol
 from tests.e2e.test_logbook import _forged_answer
 from tests.fakebotapi import FakeBotApi, SimUser

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.bootstrap import Runtime
-from bot.services.access import Actor
-from bot.services.domain import Role
-from bot.storage.models import MembershipRow, PersonRow
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Role
+from bot.storage.identity.models import MembershipRow, PersonRow
 from tests.e2e.conftest import World
 from tests.e2e.flows import enrol
 from tests.fakebotapi import FakeBotApi
@@ -94,7 +94,7 @@ async def test_invalid_invites_get_a_clear_reply_and_store_nothing(
     from tests.e2e.conftest import make_world
 
     world = await make_world(bot)
-    coordination, cli = bot.services.coordination, Actor.cli()
+    coordination, cli = bot.services.identity.coordination, Actor.cli()
     code = "ukendt-kode-123"
     if problem != "unknown":
         expires = clock.now() + timedelta(hours=1) if problem == "expired" else None

@@ -13,9 +13,11 @@ from sqlalchemy import select
 
 from bot.bootstrap import Runtime
 from bot.scheduler.jobs import FEEDBACK_JOB
-from bot.services.access import Actor
-from bot.services.domain import Role
-from bot.storage.models import FeedbackRequestRow, OutboxRow, ReflectionRow
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Role
+from bot.storage.delivery.models import OutboxRow
+from bot.storage.feedback.models import FeedbackRequestRow
+from bot.storage.reflection.models import ReflectionRow
 from tests.e2e.conftest import World
 from tests.e2e.flows import enrol
 from tests.e2e.test_logbook import _forged_answer

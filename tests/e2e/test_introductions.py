@@ -12,9 +12,9 @@ from sqlalchemy import select
 from bot.bootstrap import Runtime, start_bot, stop_bot
 from bot.config import Settings
 from bot.scheduler.jobs import PREBOARDING_JOB
-from bot.services.access import Actor
-from bot.services.domain import Profession, Role
-from bot.storage.models import OutboxRow
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Profession, Role
+from bot.storage.delivery.models import OutboxRow
 from tests.e2e.flows import enrol
 from tests.fakebotapi import FakeBotApi, SimUser
 from tests.support import ManualClock

@@ -3,8 +3,8 @@ to a goal, sharing and un-sharing it, editing and reaching goals, and the refusa
 
 from __future__ import annotations
 
-from bot.services.access import Actor
-from bot.services.domain import Role
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Role
 from tests.e2e.conftest import World
 from tests.e2e.flows import enrol
 from tests.fakebotapi import FakeBotApi, SimUser

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from bot.bootstrap import Runtime, start_bot, stop_bot
 from bot.config import Settings, load_settings
-from bot.services.outbox_types import OutgoingMessage
-from bot.storage.models import OutboxRow
-from bot.storage.outbox import SqlOutboxStore
+from bot.services.delivery.outbox import OutgoingMessage
+from bot.storage.delivery.models import OutboxRow
+from bot.storage.delivery.outbox import SqlOutboxStore
 from tests.fakebotapi import FakeBotApi, Fault
 from tests.support import ManualClock
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage import migrate
 from bot.storage.db import create_engine
-from bot.storage.models import OutboxRow
+from bot.storage.delivery.models import OutboxRow
 from tests.e2e.conftest import TOKEN
 from tests.fakebotapi import FakeBotApi, Fault
 from tests.outbox_support import (

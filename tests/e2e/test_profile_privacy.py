@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.services.domain import Role
-from bot.storage.models import MembershipRow, PersonRow
+from bot.services.identity.domain import Role
+from bot.storage.identity.models import MembershipRow, PersonRow
 from tests.e2e.conftest import World
 from tests.e2e.flows import enrol
 from tests.fakebotapi import FakeBotApi

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.scheduler.jobs import FEEDBACK_JOB
-from bot.services.domain import Role
-from bot.storage.models import AuditRow, OutboxRow, PulseResponseRow
+from bot.services.identity.domain import Role
+from bot.storage.delivery.models import OutboxRow
+from bot.storage.identity.models import AuditRow
+from bot.storage.pulse.models import PulseResponseRow
 from tests.e2e.conftest import World
 from tests.e2e.flows import enrol
 from tests.e2e.pulse_seed import EXPECTED_LINES, seed_feedback_and_conversations

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.services.access import Actor
-from bot.services.domain import Profession, Role
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Profession, Role
 from tests.e2e.conftest import World
 from tests.e2e.flows import enrol
 from tests.fakebotapi import BotMessage, FakeBotApi, SimUser

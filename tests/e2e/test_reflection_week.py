@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.bootstrap import Runtime, start_bot, stop_bot
 from bot.config import Settings
 from bot.scheduler.jobs import PROMPT_JOB
-from bot.services.access import Actor
-from bot.services.domain import Role
-from bot.storage.models import Base, OutboxRow, ReflectionRow
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Role
+from bot.storage.base import Base
+from bot.storage.delivery.models import OutboxRow
+from bot.storage.reflection.models import ReflectionRow
 from tests.e2e.conftest import make_world
 from tests.e2e.flows import enrol
 from tests.fakebotapi import BotMessage, FakeBotApi, SimUser

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.services.access import Actor
-from bot.services.domain import Role
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Role
 from tests.e2e.conftest import ADMIN_ID, World, make_world
 from tests.e2e.flows import enrol
 from tests.fakebotapi import FakeBotApi

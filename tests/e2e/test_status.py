@@ -15,9 +15,9 @@ import pytest
 from bot.cli import build_parser
 from bot.cli.reports import cohort_pulse, report_cmd
 from bot.config import Settings
-from bot.services.domain import Role
-from bot.services.enrolment import Enrolled
-from bot.services.reflections import Finished
+from bot.services.identity.domain import Role
+from bot.services.onboarding.enrolment import Enrolled
+from bot.services.reflection.answering import Finished
 from tests.e2e.conftest import World, make_world
 from tests.e2e.flows import enrol, join
 from tests.e2e.test_logbook import _reflect

@@ -10,7 +10,7 @@ import pytest
 
 from bot.bootstrap import Runtime, start_bot, stop_bot
 from bot.config import Settings, load_settings
-from bot.services.domain import Role
+from bot.services.identity.domain import Role
 from tests.e2e.conftest import make_world
 from tests.e2e.flows import enrol
 from tests.fakebotapi import FakeBotApi

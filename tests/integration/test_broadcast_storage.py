@@ -7,16 +7,16 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.access import Actor
-from bot.services.broadcast_reports import BroadcastReports
-from bot.services.broadcast_types import Audience, BroadcastStatus
-from bot.services.broadcasts import BroadcastService
-from bot.services.coordination import CoordinationService
-from bot.services.domain import Profession, Role
-from bot.services.enrolment import Enrolled, EnrolmentService
-from bot.services.introductions import IntroductionService
-from bot.services.outbox_types import MessageKind, OutboxStatus
-from bot.storage.outbox import SqlOutboxStore
+from bot.services.broadcasts.introductions import IntroductionService
+from bot.services.broadcasts.reports import BroadcastReports
+from bot.services.broadcasts.service import BroadcastService
+from bot.services.broadcasts.types import Audience, BroadcastStatus
+from bot.services.delivery.outbox import MessageKind, OutboxStatus
+from bot.services.identity.access import Actor
+from bot.services.identity.coordination import CoordinationService
+from bot.services.identity.domain import Profession, Role
+from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
+from bot.storage.delivery.outbox import SqlOutboxStore
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.support import ManualClock
 

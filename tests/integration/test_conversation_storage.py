@@ -10,16 +10,17 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.conversation_types import Kind, NewConversation
-from bot.services.conversations import ConversationService
-from bot.services.digest import DigestService
-from bot.services.domain import Profession, Role, SupervisionLink
+from bot.services.conversations.service import ConversationService
+from bot.services.conversations.types import Kind, NewConversation
+from bot.services.delivery.quiet_hours import FeedbackConfig
+from bot.services.digest.service import DigestService
+from bot.services.identity.domain import Profession, Role, SupervisionLink
 from bot.services.ports import UnitOfWorkFactory
-from bot.services.quiet_hours import FeedbackConfig
-from bot.services.reflection_types import Answer, EntryStatus, NewReflection
-from bot.services.schedules import ScheduleService
-from bot.storage.models import FeedbackRequestRow, OutboxRow
-from bot.storage.outbox import SqlOutboxStore
+from bot.services.reflection.schedules import ScheduleService
+from bot.services.reflection.types import Answer, EntryStatus, NewReflection
+from bot.storage.delivery.models import OutboxRow
+from bot.storage.delivery.outbox import SqlOutboxStore
+from bot.storage.feedback.models import FeedbackRequestRow
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.feedback_types import NudgeMove, RequestStatus
-from bot.storage.models import FeedbackNudgeRow
+from bot.services.feedback.types import NudgeMove, RequestStatus
+from bot.storage.feedback.models import FeedbackNudgeRow
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.integration.test_reflection_prompts import _student
 from tests.support import ManualClock

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import inspect
 
 from bot.storage import migrate
+from bot.storage.base import Base
 from bot.storage.db import create_engine
-from bot.storage.models import Base
 
 TABLES = set(Base.metadata.tables)
 

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.outbox_types import OutboxStatus, OutgoingMessage, Settlement
-from bot.storage.models import OutboxRow, PersonRow
-from bot.storage.outbox import SqlOutboxStore
+from bot.services.delivery.outbox import OutboxStatus, OutgoingMessage, Settlement
+from bot.storage.delivery.models import OutboxRow
+from bot.storage.delivery.outbox import SqlOutboxStore
+from bot.storage.identity.models import PersonRow
 
 NOW = datetime(2027, 2, 3, 8, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)

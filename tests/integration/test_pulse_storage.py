@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.domain import Profession, Role
-from bot.services.pulse_types import PulseAsk, PulseRecipient
-from bot.storage.models import PulseAskRow, PulseResponseRow
+from bot.services.identity.domain import Profession, Role
+from bot.services.pulse.types import PulseAsk, PulseRecipient
+from bot.storage.pulse.models import PulseAskRow, PulseResponseRow
 from bot.storage.uow import SqlUnitOfWorkFactory
 
 NOW = datetime(2027, 3, 11, 11, 0, tzinfo=UTC)

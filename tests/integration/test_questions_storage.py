@@ -13,11 +13,11 @@ import pytest
 from bot.bootstrap import open_services
 from bot.cli.questions import gaps_cmd
 from bot.config import load_settings
-from bot.services.access import Actor
-from bot.services.coordination import CoordinationService
-from bot.services.domain import GapReason, Profession, Question, Role
-from bot.services.enrolment import Enrolled, EnrolmentService
-from bot.services.questions import HandOff, QuestionService
+from bot.services.identity.access import Actor
+from bot.services.identity.coordination import CoordinationService
+from bot.services.identity.domain import GapReason, Profession, Question, Role
+from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
+from bot.services.questions.service import HandOff, QuestionService
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.support import ManualClock
 

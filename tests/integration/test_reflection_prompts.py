@@ -8,17 +8,18 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.access import Actor
-from bot.services.coordination import CoordinationService
-from bot.services.domain import Profession, Role
-from bot.services.enrolment import Enrolled, EnrolmentService
-from bot.services.errors import ContainsCpr
-from bot.services.prompt_library import PromptLibrary, default_prompts_dir
-from bot.services.prompting import PromptScheduler, ReflectionConfig
-from bot.services.reflection_types import EntryStatus
-from bot.services.reflections import Finished, ReflectionService, Step
-from bot.storage.models import OutboxRow, ReflectionRow
-from bot.storage.outbox import SqlOutboxStore
+from bot.services.identity.access import Actor
+from bot.services.identity.coordination import CoordinationService
+from bot.services.identity.domain import Profession, Role
+from bot.services.kernel.errors import ContainsCpr
+from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
+from bot.services.reflection.answering import Finished, ReflectionService, Step
+from bot.services.reflection.prompt_library import PromptLibrary, default_prompts_dir
+from bot.services.reflection.prompting import PromptScheduler, ReflectionConfig
+from bot.services.reflection.types import EntryStatus
+from bot.storage.delivery.models import OutboxRow
+from bot.storage.delivery.outbox import SqlOutboxStore
+from bot.storage.reflection.models import ReflectionRow
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.support import ManualClock
 

@@ -11,12 +11,13 @@ from datetime import date
 from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.access import Actor
-from bot.services.domain import Profession, Role
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Profession, Role
 from bot.services.ports import UnitOfWorkFactory
-from bot.services.pulse_types import PulseAsk
-from bot.services.reports import ReportService
-from bot.storage.models import ConversationRow, FeedbackRequestRow
+from bot.services.pulse.types import PulseAsk
+from bot.services.reports.service import ReportService
+from bot.storage.conversations.models import ConversationRow
+from bot.storage.feedback.models import FeedbackRequestRow
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory

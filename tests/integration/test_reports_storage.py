@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.domain import Profession, Question, Role, SupervisionLink
+from bot.services.identity.domain import Profession, Question, Role, SupervisionLink
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
-from bot.services.reflection_types import Answer, EntryStatus, NewReflection
-from bot.services.report_types import CohortActivity, Window
+from bot.services.reflection.types import Answer, EntryStatus, NewReflection
+from bot.services.reports.types import CohortActivity, Window
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.unit.fakes import FakeUowFactory
 

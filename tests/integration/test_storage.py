@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.access import Actor
-from bot.services.coordination import CoordinationService
-from bot.services.domain import AuditEntry, InviteProblem, Profession, Question, Role
-from bot.services.enrolment import Enrolled, EnrolmentService
-from bot.services.privacy import PrivacyService
-from bot.storage.models import Base
+from bot.services.identity.access import Actor
+from bot.services.identity.coordination import CoordinationService
+from bot.services.identity.domain import AuditEntry, InviteProblem, Profession, Question, Role
+from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
+from bot.services.privacy.service import PrivacyService
+from bot.storage.base import Base
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.support import ManualClock
 

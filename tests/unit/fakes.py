@@ -8,8 +8,8 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Self
 
-from bot.services.broadcast_types import Broadcast
-from bot.services.domain import (
+from bot.services.broadcasts.types import Broadcast
+from bot.services.identity.domain import (
     AuditEntry,
     Cohort,
     Department,

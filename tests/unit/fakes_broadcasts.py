@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.services.broadcast_types import Broadcast, BroadcastStatus
-from bot.services.outbox_types import (
+from bot.services.broadcasts.types import Broadcast, BroadcastStatus
+from bot.services.delivery.outbox import (
     DeliveryReport,
     OutboxItem,
     OutboxStatus,

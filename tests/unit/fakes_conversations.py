@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.services.conversation_types import (
+from bot.services.conversations.types import (
     Conversation,
     DigestRecipient,
     DueConversation,
@@ -22,7 +22,7 @@ from bot.services.conversation_types import (
     Unplanned,
     WaitingRequest,
 )
-from bot.services.domain import Role
+from bot.services.identity.domain import Role
 
 WAITING = ("open", "answering")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.services.feedback_types import FeedbackRequest
+from bot.services.feedback.types import FeedbackRequest
 
 
 class FakeFeedback:

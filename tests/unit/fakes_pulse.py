@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.services.domain import Role
-from bot.services.pulse_types import PulseAsk, PulseRecipient
+from bot.services.identity.domain import Role
+from bot.services.pulse.types import PulseAsk, PulseRecipient
 
 
 class FakePulse:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.services.reflection_types import (
+from bot.services.reflection.types import (
     OPEN_STATUSES,
     DueStudent,
     EntryStatus,

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from statistics import median
 from typing import Any
 
-from bot.services.domain import Role
-from bot.services.reflection_types import EntryStatus, Reflection
-from bot.services.report_types import CohortActivity, ConversationCounts, FeedbackCounts, Window
+from bot.services.identity.domain import Role
+from bot.services.reflection.types import EntryStatus, Reflection
+from bot.services.reports.types import CohortActivity, ConversationCounts, FeedbackCounts, Window
 
 
 def _within(moment: datetime | None, start: datetime, end: datetime) -> bool:

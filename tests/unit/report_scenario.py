@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from bot.services.report_types import ConversationCounts, FeedbackCounts, Window
+from bot.services.reports.types import ConversationCounts, FeedbackCounts, Window
 
 NOW = datetime(2027, 3, 15, 12, 0, tzinfo=UTC)
 WINDOW = Window(week_start=NOW - timedelta(days=7), period_start=NOW - timedelta(days=28), now=NOW)

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest, Forbidden, TimedOut
 
-from bot.scheduler.reports import BroadcastReporter, show_report
-from bot.services.broadcast_types import Broadcast, BroadcastStatus, Progress
-from bot.services.outbox_types import DeliveryReport, OutboxStatus
+from bot.services.broadcasts.types import Broadcast, BroadcastStatus, Progress
+from bot.services.delivery.outbox import DeliveryReport, OutboxStatus
+from bot.tg.broadcasts.report_job import BroadcastReporter, show_report
 
 
 class Ticker:

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.access import Actor
-from bot.services.broadcast_reports import BroadcastReports
-from bot.services.broadcast_rules import safe_file_name
-from bot.services.broadcast_types import Audience, BroadcastStatus, Step, awaited_step
-from bot.services.broadcasts import BroadcastService
-from bot.services.coordination import CoordinationService
-from bot.services.domain import Profession, Role
-from bot.services.enrolment import Enrolled, EnrolmentService
-from bot.services.errors import ContainsCpr, Invalid, NotAllowed, NotFound
-from bot.services.local_time import InvalidWhen, WhenProblem
-from bot.services.outbox_types import MessageKind, OutboxStatus
+from bot.services.broadcasts.reports import BroadcastReports
+from bot.services.broadcasts.rules import safe_file_name
+from bot.services.broadcasts.service import BroadcastService
+from bot.services.broadcasts.types import Audience, BroadcastStatus, Step, awaited_step
+from bot.services.delivery.outbox import MessageKind, OutboxStatus
+from bot.services.identity.access import Actor
+from bot.services.identity.coordination import CoordinationService
+from bot.services.identity.domain import Profession, Role
+from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
+from bot.services.kernel.local_time import InvalidWhen, WhenProblem
+from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 from tests.unit.fakes_broadcasts import FakeOutbox

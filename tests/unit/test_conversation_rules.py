@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.services.conversation_rules import (
+from bot.services.conversations.rules import (
     conversation_dates,
     followup_at,
     postponed,
     reminder_at,
 )
-from bot.services.conversation_types import Kind
-from bot.services.digest import digest_week
+from bot.services.conversations.types import Kind
+from bot.services.digest.service import digest_week
 
 CPH = "Europe/Copenhagen"
 BEFORE = datetime(2027, 2, 1, 12, 0, tzinfo=UTC)  # long before every date below

@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.services.conversation_types import Kind
-from bot.services.conversations import ConversationService, NotYet, PlanRecorded
-from bot.services.domain import Person, Profession, Role, SupervisionLink
-from bot.services.errors import ContainsCpr, Invalid, NotAllowed, NotFound
-from bot.services.quiet_hours import FeedbackConfig
-from bot.services.reflection_types import EntryStatus
-from bot.services.schedules import ScheduleService
+from bot.services.conversations.service import ConversationService, NotYet, PlanRecorded
+from bot.services.conversations.types import Kind
+from bot.services.delivery.quiet_hours import FeedbackConfig
+from bot.services.identity.domain import Person, Profession, Role, SupervisionLink
+from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
+from bot.services.reflection.schedules import ScheduleService
+from bot.services.reflection.types import EntryStatus
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 from tests.unit.fakes_broadcasts import FakeOutbox

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.cpr import contains_cpr, find_cpr_numbers
-from bot.services.enrolment import clean_display_name
-from bot.services.errors import Invalid
+from bot.services.kernel.cpr import contains_cpr, find_cpr_numbers
+from bot.services.kernel.errors import Invalid
+from bot.services.onboarding.enrolment import clean_display_name
 
 
 @pytest.mark.parametrize(

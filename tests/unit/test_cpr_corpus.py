@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from bot.services.cpr import find_cpr_numbers
+from bot.services.kernel.cpr import find_cpr_numbers
 from tests.data.cpr import generate
 from tests.data.cpr.corpus import (
     CENTURY_RULES,

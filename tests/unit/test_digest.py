@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.services.conversations import ConversationService
-from bot.services.digest import DigestService
-from bot.services.domain import Person, Profession, Role, SupervisionLink
-from bot.services.quiet_hours import FeedbackConfig
-from bot.services.reflection_types import Answer, EntryStatus, NewReflection
+from bot.services.conversations.service import ConversationService
+from bot.services.delivery.quiet_hours import FeedbackConfig
+from bot.services.digest.service import DigestService
+from bot.services.identity.domain import Person, Profession, Role, SupervisionLink
+from bot.services.reflection.types import Answer, EntryStatus, NewReflection
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 from tests.unit.fakes_broadcasts import FakeOutbox

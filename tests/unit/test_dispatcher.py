@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.services.dispatcher import Dispatcher, Limits, Pacer
-from bot.services.outbox_types import (
+from bot.services.delivery.dispatcher import Dispatcher, Limits, Pacer
+from bot.services.delivery.outbox import (
     DeliveryReport,
     MessageKind,
     OutboxItem,

@@ -6,11 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.services.access import AccessService, Actor
-from bot.services.coordination import CoordinationService
-from bot.services.domain import InviteProblem, Profession, Role
-from bot.services.enrolment import Enrolled, EnrolmentService, clean_display_name
-from bot.services.errors import Invalid, NotAllowed
+from bot.services.identity.access import AccessService, Actor
+from bot.services.identity.coordination import CoordinationService
+from bot.services.identity.domain import InviteProblem, Profession, Role
+from bot.services.kernel.errors import Invalid, NotAllowed
+from bot.services.onboarding.enrolment import Enrolled, EnrolmentService, clean_display_name
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 

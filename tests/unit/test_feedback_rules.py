@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.feedback_rules import next_nudge, nudge_weekdays
-from bot.services.quiet_hours import deliver_at
-from bot.services.reflection_types import EVERY_DAY, MONDAY_TO_FRIDAY, Schedule, Shift
+from bot.services.delivery.quiet_hours import deliver_at
+from bot.services.feedback.rules import next_nudge, nudge_weekdays
+from bot.services.reflection.types import EVERY_DAY, MONDAY_TO_FRIDAY, Schedule, Shift
 
 ZONE = "Europe/Copenhagen"
 PERIOD = (date(2027, 2, 1), date(2027, 3, 31))

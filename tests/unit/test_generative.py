@@ -16,7 +16,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
 from bot.retrieval.generative import GenerativeAnswerer, build_chat_model
-from bot.services.knowledge import Answer, Citation, Passage
+from bot.services.questions.knowledge import Answer, Citation, Passage
 
 CPR = "010190-1234"
 QUESTION = f"Min patient {CPR}, Mette Hansen, har feber. Hvornår skal jeg ringe til lægen?"

@@ -7,18 +7,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.services.access import Actor
-from bot.services.coordination import CoordinationService
-from bot.services.domain import Profession, Role
-from bot.services.enrolment import Enrolled, EnrolmentService
-from bot.services.errors import ContainsCpr, Invalid, NotAllowed
-from bot.services.introductions import (
+from bot.services.broadcasts.introductions import (
     JOIN_DELAY,
     IntroductionService,
     UnknownPlaceholder,
     clean_welcome,
     render_welcome,
 )
+from bot.services.identity.access import Actor
+from bot.services.identity.coordination import CoordinationService
+from bot.services.identity.domain import Profession, Role
+from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed
+from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 from tests.unit.fakes_broadcasts import FakeOutbox

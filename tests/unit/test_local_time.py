@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.services.local_time import InvalidWhen, WhenProblem, parse_local
+from bot.services.kernel.local_time import InvalidWhen, WhenProblem, parse_local
 
 NOW = datetime(2027, 2, 3, 8, 0, tzinfo=UTC)
 ZONE = "Europe/Copenhagen"

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.services.domain import Profession
-from bot.services.prompt_library import (
+from bot.services.identity.domain import Profession
+from bot.services.reflection.prompt_library import (
     ROLES,
     STEP_KEYS,
     Model,

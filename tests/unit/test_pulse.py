@@ -8,13 +8,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.services.access import Actor
-from bot.services.domain import Profession, Role
-from bot.services.errors import NotAllowed, NotFound
-from bot.services.outbox_types import OutgoingMessage
-from bot.services.pulse import PulseService, pulse_week, week_end
-from bot.services.pulse_types import PulseOutcome
-from bot.services.quiet_hours import FeedbackConfig
+from bot.services.delivery.outbox import OutgoingMessage
+from bot.services.delivery.quiet_hours import FeedbackConfig
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Profession, Role
+from bot.services.kernel.errors import NotAllowed, NotFound
+from bot.services.pulse.service import PulseService, pulse_week, week_end
+from bot.services.pulse.types import PulseOutcome
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 from tests.unit.fakes_broadcasts import FakeOutbox

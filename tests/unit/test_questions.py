@@ -8,14 +8,14 @@ from datetime import date
 
 import pytest
 
-from bot.services.access import Actor
-from bot.services.coordination import CoordinationService
-from bot.services.domain import GapReason, Profession, Role
-from bot.services.enrolment import Enrolled, EnrolmentService
-from bot.services.errors import ContainsCpr, Invalid, NotAllowed, NotFound
-from bot.services.knowledge import Answer, Citation
-from bot.services.privacy import PrivacyService
-from bot.services.questions import AWAITING_QUESTION, QuestionService
+from bot.services.identity.access import Actor
+from bot.services.identity.coordination import CoordinationService
+from bot.services.identity.domain import GapReason, Profession, Role
+from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
+from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
+from bot.services.privacy.service import PrivacyService
+from bot.services.questions.knowledge import Answer, Citation
+from bot.services.questions.service import AWAITING_QUESTION, QuestionService
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 
@@ -278,8 +278,8 @@ async def _actor(setup: Setup, telegram_id: int) -> Actor:
 def test_the_askers_own_name_is_masked_before_answering() -> None:
     from datetime import UTC, datetime
 
-    from bot.services.domain import Person
-    from bot.services.questions import mask_name
+    from bot.services.identity.domain import Person
+    from bot.services.questions.service import mask_name
 
     anna = Person(1, 11, "Anna Berg", "da", "UTC", datetime(2027, 1, 1, tzinfo=UTC))
     assert (

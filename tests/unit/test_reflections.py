@@ -6,15 +6,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.services.domain import Person, Profession, Role, SupervisionLink
-from bot.services.errors import ContainsCpr, Invalid, NotAllowed, NotFound
-from bot.services.logbook import LogbookService
-from bot.services.prompt_library import Model, PromptLibrary, default_prompts_dir
-from bot.services.prompting import PromptScheduler, ReflectionConfig
-from bot.services.reflection_types import EntryStatus
-from bot.services.reflections import Closed, Finished, ReflectionService
-from bot.services.retention import RetentionService
-from bot.services.schedules import ScheduleService
+from bot.services.identity.domain import Person, Profession, Role, SupervisionLink
+from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
+from bot.services.privacy.retention import RetentionService
+from bot.services.reflection.answering import Closed, Finished, ReflectionService
+from bot.services.reflection.logbook import LogbookService
+from bot.services.reflection.prompt_library import Model, PromptLibrary, default_prompts_dir
+from bot.services.reflection.prompting import PromptScheduler, ReflectionConfig
+from bot.services.reflection.schedules import ScheduleService
+from bot.services.reflection.types import EntryStatus
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 from tests.unit.fakes_broadcasts import FakeOutbox

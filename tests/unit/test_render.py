@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.tg.callbacks import as_int, pack, unpack
-from bot.tg.render import esc, keyboard, split_text
+from bot.tg.kit.callbacks import as_int, pack, unpack
+from bot.tg.kit.render import esc, keyboard, split_text
 
 
 def test_split_keeps_every_character_within_the_limit() -> None:

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 import pytest
 
 from bot.i18n import gettext_for
-from bot.services.access import Actor
-from bot.services.domain import Cohort, Profession, Role
-from bot.services.pulse_types import PulseAsk
-from bot.services.report_types import CohortActivity, CohortReport, Figure, Unit
-from bot.services.reports import ReportService, build_report, pulse_figures
-from bot.tg.report_texts import duration_text, report_text
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Cohort, Profession, Role
+from bot.services.pulse.types import PulseAsk
+from bot.services.reports.service import ReportService, build_report, pulse_figures
+from bot.services.reports.types import CohortActivity, CohortReport, Figure, Unit
+from bot.tg.reports.texts import duration_text, report_text
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 from tests.unit.report_scenario import (

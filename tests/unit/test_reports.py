@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.services.access import Actor
-from bot.services.domain import Profession, Question, Role, SupervisionLink
-from bot.services.errors import NotAllowed, NotFound
-from bot.services.reflection_types import Answer, EntryStatus, NewReflection
-from bot.services.report_types import SECTIONS, CohortReport, Figure, Unit
-from bot.services.reports import MIN_GROUP, ReportService, window_for
+from bot.services.identity.access import Actor
+from bot.services.identity.domain import Profession, Question, Role, SupervisionLink
+from bot.services.kernel.errors import NotAllowed, NotFound
+from bot.services.reflection.types import Answer, EntryStatus, NewReflection
+from bot.services.reports.service import MIN_GROUP, ReportService, window_for
+from bot.services.reports.types import SECTIONS, CohortReport, Figure, Unit
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUnitOfWork, FakeUowFactory
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.reflection_types import MONDAY_TO_FRIDAY, PromptMode, Schedule, Shift
-from bot.services.schedule_rules import in_quiet_hours, next_slot, slot_local_time
-from bot.services.schedules import QUIET_FOR_SHIFT
+from bot.services.reflection.schedule_rules import in_quiet_hours, next_slot, slot_local_time
+from bot.services.reflection.schedules import QUIET_FOR_SHIFT
+from bot.services.reflection.types import MONDAY_TO_FRIDAY, PromptMode, Schedule, Shift
 
 CPH = "Europe/Copenhagen"
 PERIOD = (date(2027, 2, 1), date(2027, 6, 30))

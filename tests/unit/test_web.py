@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.services.health import HealthService
+from bot.services.kernel.health import HealthService
 from bot.web.app import SECRET_HEADER, build_web_app
 
 

@@ -8,9 +8,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from bot.storage.db import create_engine
-from bot.storage.models import Base
+from bot.storage.schema import metadata
 
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _configure_and_run(connection: Connection) -> None:

@@ -6,7 +6,7 @@ Each template line is filled COPIES times from a fixed seed, so the output is re
 (tests/unit/test_cpr_corpus.py checks that the committed files match). Every CPR number is
 drawn at random and is fictitious; the positives cycle through the century rules, the
 separators and numbers that pass and fail modulus 11. This module checks dates on its own,
-independently of bot/services/cpr.py, so the corpus does not inherit the detector's bugs.
+independently of bot/services/kernel/cpr.py, so the corpus does not inherit the detector's bugs.
 """
 
 from __future__ import annotations

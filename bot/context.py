@@ -1,0 +1,79 @@
+"""Typed PTB context: handlers reach the services through `context.services`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+from bot.services.broadcasts.introductions import IntroductionService
+from bot.services.broadcasts.reports import BroadcastReports
+from bot.services.broadcasts.service import BroadcastService
+from bot.services.conversations.service import ConversationService
+from bot.services.digest.service import DigestService
+from bot.services.feedback.service import FeedbackService
+from bot.services.identity.access import AccessService
+from bot.services.identity.coordination import CoordinationService
+from bot.services.kernel.health import HealthService
+from bot.services.onboarding.enrolment import EnrolmentService
+from bot.services.privacy.retention import RetentionService
+from bot.services.privacy.service import PrivacyService
+from bot.services.pulse.service import PulseService
+from bot.services.questions.knowledge import Answerer
+from bot.services.questions.service import QuestionService
+from bot.services.reflection.answering import ReflectionService
+from bot.services.reflection.logbook import LogbookService
+from bot.services.reflection.prompting import PromptScheduler
+from bot.services.reflection.schedules import ScheduleService
+from bot.services.reports.service import ReportService
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything a handler may call, built once by bootstrap."""
+
+    enrolment: EnrolmentService
+    access: AccessService
+    coordination: CoordinationService
+    privacy: PrivacyService
+    health: HealthService
+    questions: QuestionService
+    broadcasts: BroadcastService
+    broadcast_reports: BroadcastReports
+    introductions: IntroductionService
+    schedules: ScheduleService
+    prompting: PromptScheduler
+    reflections: ReflectionService
+    logbook: LogbookService
+    retention: RetentionService
+    reports: ReportService
+    feedback: FeedbackService
+    conversations: ConversationService
+    digest: DigestService
+    pulse: PulseService
+    default_language: str
+    timezone: str
+    answerer: Answerer | None = None
+
+
+class BotData:
+    """Application-wide data: only the services, since all state lives in SQL."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+
+class BotContext(CallbackContext[ExtBot[None], dict, dict, BotData]):
+    """Callback context with typed access to the services."""
+
+    @property
+    def services(self) -> Services:
+        """Return the services installed by bootstrap."""
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("services were not installed on the application")
+        return services
+
+
+CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData)
+BotApplication = Application[ExtBot[None], BotContext, dict, dict, BotData, None]

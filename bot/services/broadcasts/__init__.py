@@ -1,0 +1,1 @@
+"""Broadcasts to a cohort, their delivery reports, welcome texts and introductions."""

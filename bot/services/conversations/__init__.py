@@ -1,0 +1,1 @@
+"""Placement conversations: expectations, midway and final evaluation, with reminders."""

@@ -1,0 +1,1 @@
+"""The outbox: messages that are not replies, quiet hours, pacing and the dispatcher."""

@@ -1,0 +1,1 @@
+"""Structured feedback requests (Ask-Tell-Ask with SBI), nudges, reminders and expiry."""

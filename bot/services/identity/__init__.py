@@ -1,0 +1,1 @@
+"""People, organisations, cohorts, roles, invites and supervisor links: who may do what."""

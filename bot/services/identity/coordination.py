@@ -1,0 +1,212 @@
+"""Coordinator work: departments, cohorts, invites and supervisor links."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.services.identity.access import Actor, require_coordinator
+from bot.services.identity.domain import (
+    AuditEntry,
+    Cohort,
+    Department,
+    Invite,
+    Person,
+    Profession,
+    Role,
+    SupervisionLink,
+)
+from bot.services.kernel.errors import Invalid, NotAllowed, NotFound
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class CohortPeople:
+    """The students and supervisors of a cohort, for choosing whom to link."""
+
+    cohort: Cohort
+    students: Sequence[Person]
+    supervisors: Sequence[Person]
+
+
+def slugify(text: str) -> str:
+    """Return a lower-case ASCII key (æ→ae, ø→oe, å→aa) for a name."""
+    text = text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:64] or "dept"
+
+
+class CoordinationService:
+    """Creates the structures people enrol into, and links students to supervisors."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def create_department(
+        self, actor: Actor, name: str, organisation: str, key: str | None = None
+    ) -> Department:
+        """Create a department (and its organisation when new); operators only."""
+        _require_admin(actor)
+        name, organisation = name.strip(), organisation.strip()
+        if not name or not organisation:
+            raise Invalid("name and organisation are required")
+        async with self._uow() as uow:
+            org = await uow.organisations.get_or_create_organisation(organisation)
+            department = await uow.organisations.add_department(org.id, name, key or slugify(name))
+            await self._audit(uow, actor, "department.create", details={"id": department.id})
+            await uow.commit()
+        return department
+
+    async def list_departments(self) -> Sequence[Department]:
+        """Return all departments."""
+        async with self._uow() as uow:
+            return await uow.organisations.list_departments()
+
+    async def create_cohort(
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        department_ref: str,
+        profession: Profession,
+        starts_on: date,
+        ends_on: date,
+    ) -> Cohort:
+        """Create a cohort with its placement period; operators only."""
+        _require_admin(actor)
+        if ends_on < starts_on:
+            raise Invalid("the placement ends before it starts")
+        if not name.strip():
+            raise Invalid("a cohort needs a name")
+        async with self._uow() as uow:
+            department = await uow.organisations.department_by_ref(department_ref)
+            if department is None:
+                raise NotFound(f"department {department_ref!r}")
+            cohort = await uow.cohorts.add(
+                department.id, name.strip(), profession, starts_on, ends_on
+            )
+            await self._audit(uow, actor, "cohort.create", cohort_id=cohort.id)
+            await uow.commit()
+        return cohort
+
+    async def find_cohort(self, ref: str) -> Cohort:
+        """Return the cohort with this id or name."""
+        async with self._uow() as uow:
+            cohort = await uow.cohorts.by_ref(ref)
+        if cohort is None:
+            raise NotFound(f"cohort {ref!r}")
+        return cohort
+
+    async def list_cohorts(self) -> Sequence[Cohort]:
+        """Return all cohorts."""
+        async with self._uow() as uow:
+            return await uow.cohorts.list()
+
+    async def create_invite(
+        self,
+        actor: Actor,
+        cohort_id: int,
+        role: Role,
+        *,
+        expires_at: datetime | None = None,
+        max_uses: int | None = None,
+    ) -> Invite:
+        """Create an invite code; only the cohort's coordinators (or operators) may."""
+        if max_uses is not None and max_uses < 1:
+            raise Invalid("max uses must be at least 1")
+        if expires_at is not None and expires_at <= self._clock.now():
+            raise Invalid("the expiry is in the past")
+        async with self._uow() as uow:
+            if await uow.cohorts.get(cohort_id) is None:
+                raise NotFound(f"cohort {cohort_id}")
+            await require_coordinator(uow, actor, cohort_id)
+            invite = await uow.invites.add(
+                secrets.token_urlsafe(9), cohort_id, role, expires_at, max_uses, actor.person_id
+            )
+            await self._audit(uow, actor, "invite.create", cohort_id, details={"role": role.value})
+            await uow.commit()
+        return invite
+
+    async def revoke_invite(self, actor: Actor, code: str) -> Invite:
+        """Revoke an invite so nobody else can use it."""
+        async with self._uow() as uow:
+            invite = await uow.invites.by_code(code)
+            if invite is None:
+                raise NotFound("invite")
+            await require_coordinator(uow, actor, invite.cohort_id)
+            await uow.invites.revoke(invite.id, self._clock.now())
+            await self._audit(uow, actor, "invite.revoke", invite.cohort_id)
+            await uow.commit()
+        return invite
+
+    async def list_invites(self, actor: Actor, cohort_id: int) -> Sequence[Invite]:
+        """Return a cohort's invites for its coordinators."""
+        async with self._uow() as uow:
+            await require_coordinator(uow, actor, cohort_id)
+            return await uow.invites.for_cohort(cohort_id)
+
+    async def cohort_people(self, actor: Actor, cohort_id: int) -> CohortPeople:
+        """Return the cohort's students and supervisors, for its coordinators."""
+        async with self._uow() as uow:
+            await require_coordinator(uow, actor, cohort_id)
+            cohort = await uow.cohorts.get(cohort_id)
+            if cohort is None:
+                raise NotFound(f"cohort {cohort_id}")
+            students = await uow.memberships.people_in(cohort_id, Role.STUDENT)
+            supervisors = await uow.memberships.people_in(cohort_id, Role.SUPERVISOR)
+        return CohortPeople(cohort, students, supervisors)
+
+    async def link(
+        self, actor: Actor, cohort_id: int, student_id: int, supervisor_id: int
+    ) -> tuple[bool, Person, Person]:
+        """Make a supervisor responsible for a student; returns (created, student, supervisor)."""
+        async with self._uow() as uow:
+            await require_coordinator(uow, actor, cohort_id)
+            student = await _member(uow, cohort_id, student_id, Role.STUDENT)
+            supervisor = await _member(uow, cohort_id, supervisor_id, Role.SUPERVISOR)
+            created = await uow.links.add(
+                SupervisionLink(cohort_id, supervisor.id, student.id), actor.person_id
+            )
+            if created:
+                await self._audit(
+                    uow, actor, "link.create", cohort_id, student.id, {"supervisor": supervisor.id}
+                )
+            await uow.commit()
+        return created, student, supervisor
+
+    async def audit_log(self, actor: Actor, limit: int = 50) -> Sequence[AuditEntry]:
+        """Return the newest audit entries; operators only."""
+        _require_admin(actor)
+        async with self._uow() as uow:
+            return await uow.audit.recent(limit)
+
+    async def _audit(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        action: str,
+        cohort_id: int | None = None,
+        target: int | None = None,
+        details: dict[str, str | int | None] | None = None,
+    ) -> None:
+        await uow.audit.record(
+            AuditEntry(self._clock.now(), actor.label, action, cohort_id, target, details or {})
+        )
+
+
+async def _member(uow: UnitOfWork, cohort_id: int, person_id: int, role: Role) -> Person:
+    people = await uow.memberships.people_in(cohort_id, role)
+    for person in people:
+        if person.id == person_id:
+            return person
+    raise NotFound(f"{role.value} {person_id} in cohort {cohort_id}")
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise NotAllowed("operators only")

@@ -1,0 +1,1 @@
+"""Enrolment by invite: consent, name and language, the first welcome."""

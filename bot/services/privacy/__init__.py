@@ -1,0 +1,1 @@
+"""Export and deletion of everything about a person, and retention of reflections."""

@@ -1,0 +1,87 @@
+"""Retention: reflections and goals are deleted a set number of days after the placement
+ends, and each student is reminded to export them first (once, through the outbox)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
+from bot.services.identity.domain import Role
+from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.reflection.messages import retention_payload
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionReport:
+    """What one retention run did."""
+
+    reminded: int
+    deleted: int
+
+
+class RetentionService:
+    """Reminds students to export, then deletes their reflections after the retention time."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        outbox: OutboxStore,
+        clock: Clock,
+        *,
+        retention_days: int,
+        reminder_days: int,
+        timezone: str,
+    ) -> None:
+        self._uow = uow
+        self._outbox = outbox
+        self._clock = clock
+        self._keep = timedelta(days=retention_days)
+        self._remind = timedelta(days=min(reminder_days, retention_days))
+        self._zone = ZoneInfo(timezone)
+
+    async def run(self) -> RetentionReport:
+        """Send the due reminders and delete what has passed its retention time."""
+        now = self._clock.now()
+        today = now.astimezone(self._zone).date()
+        messages: list[OutgoingMessage] = []
+        expired: list[int] = []
+        async with self._uow() as uow:
+            for cohort in await uow.cohorts.list():
+                deletion = cohort.ends_on + self._keep
+                if deletion <= today:
+                    expired.append(cohort.id)
+                elif deletion - self._remind <= today:
+                    for student in await uow.memberships.people_in(cohort.id, Role.STUDENT):
+                        if student.active:
+                            when = format_date(deletion, "long", locale=student.language)
+                            payload = retention_payload(cohort.name, when, student.language)
+                            messages.append(
+                                _reminder(student.id, student.telegram_id, cohort.id, payload, now)
+                            )
+            deleted = await uow.reflections.delete_ended(expired)
+            await uow.commit()
+        reminded = await self._outbox.enqueue(messages) if messages else 0
+        if reminded or deleted:
+            log.info("retention: %s reminders, %s reflections deleted", reminded, deleted)
+        return RetentionReport(reminded, deleted)
+
+
+def _reminder(
+    person_id: int, chat_id: int, cohort_id: int, payload: dict, now: datetime
+) -> OutgoingMessage:
+    """Return the export reminder, once per cohort and student."""
+    return OutgoingMessage(
+        chat_id=chat_id,
+        payload=payload,
+        origin="retention",
+        not_before=now,
+        person_id=person_id,
+        dedupe_key=f"retention:{cohort_id}:{person_id}",
+    )

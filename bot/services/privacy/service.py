@@ -1,0 +1,80 @@
+"""Privacy: everything stored about a person can be exported and deleted by them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.services.feedback.types import FeedbackRequest
+from bot.services.identity.domain import AuditEntry, Cohort, Person, Question, Role
+from bot.services.kernel.errors import NotFound
+from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.reflection.types import Goal, Reflection
+
+
+@dataclass(frozen=True, slots=True)
+class CohortRole:
+    """One of the person's memberships, with the cohort spelled out."""
+
+    cohort: Cohort
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalData:
+    """Everything the bot stores about one person."""
+
+    person: Person
+    exported_at: datetime
+    memberships: list[CohortRole] = field(default_factory=list)
+    supervisors: list[str] = field(default_factory=list)
+    students: list[str] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    reflections: list[Reflection] = field(default_factory=list)
+    feedback: list[FeedbackRequest] = field(default_factory=list)
+
+
+class PrivacyService:
+    """Export and erasure on the person's own request."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def export(self, telegram_id: int) -> PersonalData:
+        """Collect everything stored about the person."""
+        async with self._uow() as uow:
+            person = await uow.people.by_telegram_id(telegram_id)
+            if person is None:
+                raise NotFound("person")
+            data = PersonalData(person, self._clock.now())
+            for m in await uow.memberships.for_person(person.id):
+                cohort = await uow.cohorts.get(m.cohort_id)
+                if cohort is not None:
+                    data.memberships.append(CohortRole(cohort, m.role))
+            for link in await uow.links.supervisors_of(person.id):
+                if (other := await uow.people.get(link.supervisor_id)) is not None:
+                    data.supervisors.append(other.display_name)
+            for link in await uow.links.students_of(person.id):
+                if (other := await uow.people.get(link.student_id)) is not None:
+                    data.students.append(other.display_name)
+            data.questions.extend(await uow.questions.for_person(person.id))
+            data.goals.extend(await uow.goals.for_person(person.id))
+            data.reflections.extend(await uow.reflections.for_person(person.id))
+            requests = await uow.feedback.for_student(person.id, limit=10_000)
+            data.feedback.extend(r for r in requests if r.entry_id is None)
+        return data
+
+    async def delete(self, telegram_id: int) -> bool:
+        """Delete the person and everything tied to them; False when nothing was stored."""
+        async with self._uow() as uow:
+            person = await uow.people.by_telegram_id(telegram_id)
+            if person is None:
+                return False
+            await uow.people.delete(person.id)
+            await uow.audit.record(
+                AuditEntry(at=self._clock.now(), actor="self", action="person.delete")
+            )
+            await uow.commit()
+        return True

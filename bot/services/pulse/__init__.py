@@ -1,0 +1,1 @@
+"""The weekly anonymous pulse of how a cohort is doing."""

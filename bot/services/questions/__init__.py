@@ -1,0 +1,1 @@
+"""Onboarding questions: cited answers from the documents, hand-offs and knowledge gaps."""

@@ -1,0 +1,264 @@
+"""Onboarding questions: answers from the documents, votes, hand-offs to a person, gaps."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.services.identity.access import (
+    Actor,
+    coordinated_cohorts,
+    reading_scopes,
+    require_coordinator,
+)
+from bot.services.identity.domain import Cohort, Person, Question, Role
+from bot.services.kernel.errors import Invalid, NotAllowed, NotFound
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.questions.gaps import Gap, clean_text, group_gaps
+from bot.services.questions.knowledge import Answer, Answerer
+
+log = logging.getLogger(__name__)
+MAX_QUESTION_LENGTH = 1000
+MAX_REPLY_LENGTH = 3000
+AWAITING_QUESTION = "question"
+REPLY_PREFIX = "reply:"
+NO_ANSWER = Answer(text="", citations=(), abstained=True, confidence=0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """An answered (or abstained) question; `question_id` is None for anonymous askers."""
+
+    question_id: int | None
+    answer: Answer
+    enrolled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HandOff:
+    """Who to tell about a question passed to a person (empty when `already` or nobody)."""
+
+    question: Question
+    recipients: tuple[Person, ...]
+    cohort: Cohort | None
+    already: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A coordinator's answer, stored, with the asker to deliver it to (None: unreachable)."""
+
+    question: Question
+    asker: Person | None
+
+
+def mask_name(text: str, person: Person | None) -> str:
+    """Replace the asker's own name in the question, so it never reaches an answerer (which
+    may be an external language model) and cannot steer the search."""
+    if person is None or len(person.display_name) < 2:
+        return text
+    pattern = re.compile(re.escape(person.display_name), re.IGNORECASE)
+    return pattern.sub("[navn]", text)
+
+
+def reply_target(awaiting: str | None) -> int | None:
+    """Return the question id a person's awaited text answers, if they are answering one."""
+    if not awaiting or not awaiting.startswith(REPLY_PREFIX):
+        return None
+    rest = awaiting.removeprefix(REPLY_PREFIX)
+    return int(rest) if rest.isdigit() else None
+
+
+class QuestionService:
+    """Answers questions in the asker's scopes and passes the hard ones to coordinators."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        answerer: Answerer | None,
+        admin_telegram_ids: Sequence[int],
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._answerer = answerer
+        self._admins = frozenset(admin_telegram_ids)
+
+    async def ask(self, telegram_id: int, raw: str, language: str = "da") -> Asked:
+        """Answer a question and store it (anonymously for people who have not enrolled)."""
+        text = clean_text(raw, MAX_QUESTION_LENGTH)  # a CPR number stops everything here
+        async with self._uow() as uow:
+            person = await uow.people.by_telegram_id(telegram_id)
+            scopes, cohort_id = await reading_scopes(uow, person)
+        answer = await self._answer(mask_name(text, person), scopes)
+        record = Question(
+            id=0,
+            text=text,
+            language=person.language if person else language,
+            asked_at=self._clock.now(),
+            person_id=person.id if person else None,
+            cohort_id=cohort_id,
+            abstained=answer.abstained,
+            confidence=answer.confidence,
+            answer=None if answer.abstained else answer.text,
+        )
+        async with self._uow() as uow:
+            stored = await uow.questions.add(record)
+            if person is not None and person.awaiting == AWAITING_QUESTION:
+                await uow.people.update(person.id, awaiting=None)
+            await uow.commit()
+        log.info("question %s answered (abstained: %s)", stored.id, answer.abstained)
+        return Asked(stored.id if person else None, answer, enrolled=person is not None)
+
+    async def ask_later(self, telegram_id: int) -> Person:
+        """Remember that the person's next text is a question."""
+        async with self._uow() as uow:
+            person = await _person(uow, telegram_id)
+            person = await uow.people.update(person.id, awaiting=AWAITING_QUESTION)
+            await uow.commit()
+        return person
+
+    async def feedback(self, telegram_id: int, question_id: int, helpful: bool) -> Question:
+        """Record the asker's 👍/👎; repeating a vote changes nothing."""
+        async with self._uow() as uow:
+            question = await _own_question(uow, telegram_id, question_id)
+            if question.helpful is not helpful:
+                await uow.questions.set_helpful(question.id, helpful)
+                await uow.commit()
+        return dataclasses.replace(question, helpful=helpful)
+
+    async def hand_off(self, telegram_id: int, question_id: int) -> HandOff:
+        """Pass the asker's question to their coordinators (or the admins), only once."""
+        async with self._uow() as uow:
+            question = await _own_question(uow, telegram_id, question_id)
+            cohort = await uow.cohorts.get(question.cohort_id) if question.cohort_id else None
+            if question.handed_off_at is not None:
+                return HandOff(question, (), cohort, already=True)
+            recipients = await self._responders(uow, question)
+            now = self._clock.now()
+            if not recipients:
+                return HandOff(question, (), cohort)
+            if not await uow.questions.mark_handed_off(question.id, now):
+                return HandOff(question, (), cohort, already=True)
+            await uow.commit()
+        return HandOff(dataclasses.replace(question, handed_off_at=now), recipients, cohort)
+
+    async def record_forward(self, question_id: int, person_id: int, message_id: int) -> None:
+        """Remember the message a question was forwarded in, so a reply to it is routed."""
+        async with self._uow() as uow:
+            await uow.questions.add_forward(question_id, person_id, message_id)
+            await uow.commit()
+
+    async def forwarded(self, telegram_id: int, message_id: int) -> int | None:
+        """Return the question forwarded to this person in this message, if any."""
+        async with self._uow() as uow:
+            person = await uow.people.by_telegram_id(telegram_id)
+            question = await uow.questions.by_forward(person.id, message_id) if person else None
+        return question.id if question else None
+
+    async def start_reply(self, telegram_id: int, question_id: int) -> Question:
+        """Let a coordinator of the question's cohort answer it with their next text."""
+        async with self._uow() as uow:
+            person = await _person(uow, telegram_id)
+            question = await uow.questions.get(question_id)
+            if question is None:
+                raise NotFound("question")
+            await self._require_responder(uow, person, question)
+            await uow.people.update(person.id, awaiting=f"{REPLY_PREFIX}{question.id}")
+            await uow.commit()
+        return question
+
+    async def reply(self, telegram_id: int, raw: str, question_id: int | None = None) -> Delivery:
+        """Store a coordinator's answer (to the awaited question unless one is given)."""
+        text = clean_text(raw, MAX_REPLY_LENGTH)  # CPR or bad text: keep waiting, store nothing
+        async with self._uow() as uow:
+            person = await _person(uow, telegram_id)
+            if question_id is None:
+                question_id = reply_target(person.awaiting)
+                if question_id is None:
+                    raise Invalid("not waiting for an answer")
+            if reply_target(person.awaiting) is not None:
+                await uow.people.update(person.id, awaiting=None)
+                await uow.commit()  # a stale or forbidden target must not keep them waiting
+            question = await uow.questions.get(question_id)
+            if question is None:
+                raise NotFound("question")
+            await self._require_responder(uow, person, question)
+            now = self._clock.now()
+            await uow.questions.record_reply(question.id, person.id, text, now)
+            asker = await uow.people.get(question.person_id) if question.person_id else None
+            await uow.commit()
+        answered = dataclasses.replace(question, reply=text, answered_at=now)
+        return Delivery(answered, asker if asker and asker.active else None)
+
+    async def gaps(self, actor: Actor, cohort_id: int | None = None) -> list[Gap]:
+        """Return the knowledge gaps a coordinator may see, grouped by question, newest first."""
+        async with self._uow() as uow:
+            if cohort_id is not None:
+                await require_coordinator(uow, actor, cohort_id)
+                questions = await uow.questions.gaps([cohort_id], include_anonymous=False)
+            elif actor.is_admin:
+                questions = await uow.questions.gaps(None, include_anonymous=True)
+            else:
+                cohorts = await coordinated_cohorts(uow, actor)
+                if not cohorts:
+                    raise NotAllowed("not a coordinator")
+                ids = [c.id for c in cohorts]
+                questions = await uow.questions.gaps(ids, include_anonymous=False)
+        return group_gaps(questions)
+
+    async def _answer(self, text: str, scopes: Sequence[str]) -> Answer:
+        """Return the answerer's answer, or an abstention when there is none or it fails."""
+        if self._answerer is None:
+            return NO_ANSWER
+        try:
+            return await self._answerer.answer(text, scopes)
+        except Exception as exc:  # a broken index must not lose the question
+            log.error("answerer failed: %s", type(exc).__name__)
+            return NO_ANSWER
+
+    async def _responders(self, uow: UnitOfWork, question: Question) -> tuple[Person, ...]:
+        """Return the cohort's reachable coordinators, or else the admins, minus the asker."""
+        people: Sequence[Person] = []
+        if question.cohort_id is not None:
+            people = await uow.memberships.people_in(question.cohort_id, Role.COORDINATOR)
+        people = [p for p in people if p.active and p.id != question.person_id]
+        if people:
+            return tuple(people)
+        admins = [await uow.people.by_telegram_id(tid) for tid in sorted(self._admins)]
+        return tuple(p for p in admins if p and p.active and p.id != question.person_id)
+
+    async def _require_responder(
+        self, uow: UnitOfWork, person: Person, question: Question
+    ) -> None:
+        """Raise NotAllowed unless the person may answer this handed-off question."""
+        actor = Actor(f"person:{person.id}", person.id, person.telegram_id in self._admins)
+        if question.handed_off_at is None:
+            raise NotAllowed("the question was not passed to a person")
+        if question.cohort_id is None:
+            if not actor.is_admin:
+                raise NotAllowed("only admins answer questions without a cohort")
+            return
+        await require_coordinator(uow, actor, question.cohort_id)
+
+
+async def _person(uow: UnitOfWork, telegram_id: int) -> Person:
+    """Return the enrolled person with this Telegram id; raise NotAllowed otherwise."""
+    person = await uow.people.by_telegram_id(telegram_id)
+    if person is None:
+        raise NotAllowed("not enrolled")
+    return person
+
+
+async def _own_question(uow: UnitOfWork, telegram_id: int, question_id: int) -> Question:
+    """Return the question when this Telegram user asked it; raise otherwise."""
+    person = await _person(uow, telegram_id)
+    question = await uow.questions.get(question_id)
+    if question is None:
+        raise NotFound("question")
+    if question.person_id != person.id:
+        raise NotAllowed("not the asker")
+    return question

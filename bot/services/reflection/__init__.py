@@ -1,0 +1,1 @@
+"""Daily reflection prompts, their schedules, the answers and the digital logbook."""

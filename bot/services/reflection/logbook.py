@@ -1,0 +1,223 @@
+"""The digital logbook: browsing entries, learning goals, and sharing one entry at a time
+with the supervisor. Everything here is private to the student unless they share it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
+from bot.services.identity.domain import Person, Role
+from bot.services.kernel.cpr import contains_cpr
+from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.reflection.messages import shared_payload
+from bot.services.reflection.types import Goal, Page, Reflection
+
+PAGE_SIZE = 5
+MAX_GOAL_LENGTH = 300
+MAX_GOALS = 30
+AWAIT_GOAL = "goal:"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """One entry with the goal it is tagged to."""
+
+    entry: Reflection
+    goal: Goal | None
+    can_share: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SharedEntry:
+    """An entry a student shared with this supervisor."""
+
+    student: str
+    entry: Reflection
+
+
+def awaited_goal(value: str | None) -> int | None:
+    """Return 0 when the person is writing a new goal, the goal id when editing one."""
+    if not value or not value.startswith(AWAIT_GOAL):
+        return None
+    rest = value.removeprefix(AWAIT_GOAL)
+    return int(rest) if rest.isdigit() else None
+
+
+class LogbookService:
+    """Entries, goals and sharing."""
+
+    def __init__(self, uow: UnitOfWorkFactory, outbox: OutboxStore, clock: Clock) -> None:
+        self._uow = uow
+        self._outbox = outbox
+        self._clock = clock
+
+    async def page(self, telegram_id: int, number: int) -> Page:
+        """Return a page of written entries, newest first (page numbers start at 0)."""
+        async with self._uow() as uow:
+            person = await _person(uow, telegram_id)
+            number = max(number, 0)
+            entries, total = await uow.reflections.page(person.id, number * PAGE_SIZE, PAGE_SIZE)
+        pages = max(1, -(-total // PAGE_SIZE))
+        return Page(entries, number, pages, total)
+
+    async def entry(self, telegram_id: int, entry_id: int) -> EntryView:
+        """Return one of the student's entries with its goal."""
+        async with self._uow() as uow:
+            person = await _person(uow, telegram_id)
+            entry = await _own_entry(uow, person, entry_id)
+            goal = await uow.goals.get(entry.goal_id) if entry.goal_id else None
+            can_share = bool(await uow.links.supervisors_of(person.id))
+        return EntryView(entry, goal, can_share)
+
+    async def goals(self, telegram_id: int) -> Sequence[Goal]:
+        """Return the student's goals, open ones first."""
+        async with self._uow() as uow:
+            person = await _student(uow, telegram_id)
+            return await uow.goals.for_person(person.id)
+
+    async def ask_goal(self, telegram_id: int, goal_id: int | None) -> Goal | None:
+        """Remember that the student's next text is a new goal, or a goal's new wording."""
+        async with self._uow() as uow:
+            person = await _student(uow, telegram_id)
+            goal = await _own_goal(uow, person, goal_id) if goal_id else None
+            await uow.people.update(person.id, awaiting=f"{AWAIT_GOAL}{goal_id or 0}")
+            await uow.commit()
+        return goal
+
+    async def save_goal(self, telegram_id: int, text: str, goal_id: int | None) -> Goal:
+        """Add a goal or reword one; raise Invalid or ContainsCpr (nothing is stored)."""
+        cleaned = " ".join(text.split())
+        if not cleaned or len(cleaned) > MAX_GOAL_LENGTH:
+            raise Invalid("goal length")
+        if contains_cpr(cleaned):
+            raise ContainsCpr("holds a CPR number")
+        async with self._uow() as uow:
+            person = await _student(uow, telegram_id)
+            if goal_id:
+                goal = await _own_goal(uow, person, goal_id)
+                goal = await uow.goals.update(goal.id, text=cleaned)
+            else:
+                if len(await uow.goals.for_person(person.id)) >= MAX_GOALS:
+                    raise Invalid("too many goals")
+                schedule = await uow.schedules.get(person.id)
+                cohort = schedule.cohort_id if schedule else None
+                goal = await uow.goals.add(person.id, cohort, cleaned, self._clock.now())
+            await uow.people.update(person.id, awaiting=None)
+            await uow.commit()
+        return goal
+
+    async def complete_goal(self, telegram_id: int, goal_id: int, done: bool = True) -> Goal:
+        """Mark a goal as reached (or open it again)."""
+        async with self._uow() as uow:
+            person = await _student(uow, telegram_id)
+            goal = await _own_goal(uow, person, goal_id)
+            if (goal.completed_at is not None) != done:
+                goal = await uow.goals.update(
+                    goal.id, completed_at=self._clock.now() if done else None
+                )
+                await uow.commit()
+        return goal
+
+    async def tag(self, telegram_id: int, entry_id: int, goal_id: int | None) -> EntryView:
+        """Tie an entry to one of the student's goals (None: to no goal)."""
+        async with self._uow() as uow:
+            person = await _person(uow, telegram_id)
+            entry = await _own_entry(uow, person, entry_id)
+            goal = await _own_goal(uow, person, goal_id) if goal_id else None
+            entry = await uow.reflections.update(entry.id, goal_id=goal.id if goal else None)
+            can_share = bool(await uow.links.supervisors_of(person.id))
+            await uow.commit()
+        return EntryView(entry, goal, can_share)
+
+    async def share(self, telegram_id: int, entry_id: int, shared: bool) -> EntryView:
+        """Share one entry with the student's supervisors, or take it back."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            person = await _person(uow, telegram_id)
+            entry = await _own_entry(uow, person, entry_id)
+            supervisors = await _supervisors(uow, person)
+            if shared and not supervisors:
+                raise NotAllowed("no supervisor")
+            if shared == (entry.shared_at is not None):
+                goal = await uow.goals.get(entry.goal_id) if entry.goal_id else None
+                return EntryView(entry, goal, bool(supervisors))
+            entry = await uow.reflections.update(entry.id, shared_at=now if shared else None)
+            goal = await uow.goals.get(entry.goal_id) if entry.goal_id else None
+            await uow.commit()
+        if shared:
+            await self._outbox.enqueue([_notice(s, person, entry, now) for s in supervisors])
+        return EntryView(entry, goal, True)
+
+    async def shared_for(self, telegram_id: int) -> Sequence[SharedEntry]:
+        """Return what the supervisor's students have shared with them, newest first."""
+        async with self._uow() as uow:
+            person = await _person(uow, telegram_id)
+            links = await uow.links.students_of(person.id)
+            if not links:
+                raise NotAllowed("not a supervisor")
+            names = {}
+            for link in links:
+                student = await uow.people.get(link.student_id)
+                if student is not None:
+                    names[student.id] = student.display_name
+            entries = await uow.reflections.shared_with(list(names))
+        return [SharedEntry(names[e.person_id], e) for e in entries]
+
+
+def _notice(
+    supervisor: Person, student: Person, entry: Reflection, now: datetime
+) -> OutgoingMessage:
+    """Return the notice that an entry was shared (the content stays in the bot)."""
+    return OutgoingMessage(
+        chat_id=supervisor.telegram_id,
+        payload=shared_payload(student.display_name, supervisor.language),
+        origin="share",
+        not_before=now,
+        person_id=supervisor.id,
+        dedupe_key=f"share:{entry.id}:{supervisor.id}:{int(now.timestamp())}",
+    )
+
+
+async def _person(uow: UnitOfWork, telegram_id: int) -> Person:
+    """Return the enrolled person; NotAllowed otherwise."""
+    person = await uow.people.by_telegram_id(telegram_id)
+    if person is None:
+        raise NotAllowed("not enrolled")
+    return person
+
+
+async def _student(uow: UnitOfWork, telegram_id: int) -> Person:
+    """Return the person when they are a student in some cohort; NotAllowed otherwise."""
+    person = await _person(uow, telegram_id)
+    if not any(m.role is Role.STUDENT for m in await uow.memberships.for_person(person.id)):
+        raise NotAllowed("not a student")
+    return person
+
+
+async def _own_entry(uow: UnitOfWork, person: Person, entry_id: int) -> Reflection:
+    """Return the person's own entry; NotFound for anyone else's."""
+    entry = await uow.reflections.get(entry_id)
+    if entry is None or entry.person_id != person.id:
+        raise NotFound("entry")
+    return entry
+
+
+async def _own_goal(uow: UnitOfWork, person: Person, goal_id: int) -> Goal:
+    """Return the person's own goal; NotFound for anyone else's."""
+    goal = await uow.goals.get(goal_id)
+    if goal is None or goal.person_id != person.id:
+        raise NotFound("goal")
+    return goal
+
+
+async def _supervisors(uow: UnitOfWork, person: Person) -> list[Person]:
+    """Return the student's linked supervisors who can still be reached."""
+    found = []
+    for link in await uow.links.supervisors_of(person.id):
+        supervisor = await uow.people.get(link.supervisor_id)
+        if supervisor is not None and supervisor.active:
+            found.append(supervisor)
+    return found

@@ -1,0 +1,1 @@
+"""SQL table and repository of broadcasts."""

@@ -1,0 +1,1 @@
+"""SQL tables and repository of placement conversations (and the digest table)."""

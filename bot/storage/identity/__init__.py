@@ -1,0 +1,1 @@
+"""SQL tables and repositories of people, organisations, cohorts, invites, links and audit."""

@@ -1,0 +1,1 @@
+"""SQL tables and repository of the weekly pulse."""

@@ -1,0 +1,1 @@
+"""SQL tables and repository of questions and their forwards."""

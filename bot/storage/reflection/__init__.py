@@ -1,0 +1,1 @@
+"""SQL tables and repositories of schedules, reflections and learning goals."""

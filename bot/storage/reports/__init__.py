@@ -1,0 +1,1 @@
+"""SQL queries of the coordinator's aggregated figures."""

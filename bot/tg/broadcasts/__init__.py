@@ -1,0 +1,1 @@
+"""Composing, listing and reporting broadcasts; the cohort's welcome text."""

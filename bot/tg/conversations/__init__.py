@@ -1,0 +1,1 @@
+"""Placement conversations in the chat: /samtaler and the agreed plan."""

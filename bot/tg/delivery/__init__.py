@@ -1,0 +1,1 @@
+"""Sending outbox messages to Telegram (the outbox's Sender adapter)."""

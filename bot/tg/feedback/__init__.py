@@ -1,0 +1,1 @@
+"""Feedback requests in the chat, for students and supervisors."""

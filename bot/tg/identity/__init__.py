@@ -1,0 +1,1 @@
+"""Profile, language and name; invites with QR codes; supervisor links."""

@@ -1,0 +1,1 @@
+"""Shared Telegram helpers: rendering, callback data, menus, who is writing, errors."""

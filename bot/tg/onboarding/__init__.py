@@ -1,0 +1,1 @@
+"""/start with an invite: language, consent, name."""

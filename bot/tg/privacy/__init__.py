@@ -1,0 +1,1 @@
+"""/eksport and /slet."""

@@ -1,0 +1,1 @@
+"""Onboarding questions in the chat, votes, hand-offs and coordinators' replies."""

@@ -1,0 +1,126 @@
+"""Coordinators answer handed-off questions, and see the knowledge gaps with /huller."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import BotContext
+from bot.i18n import gettext_for
+from bot.services.identity.access import Profile
+from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
+from bot.services.questions.service import MAX_REPLY_LENGTH, Delivery
+from bot.tg.kit.callbacks import as_int, unpack
+from bot.tg.kit.common import translator
+from bot.tg.kit.render import esc, reply
+from bot.tg.questions.texts import NOT_YOURS, delivery_message, gaps_message
+
+log = logging.getLogger(__name__)
+
+
+async def answer_button(update: Update, context: BotContext) -> None:
+    """Start a coordinator's answer: their next text goes to the student."""
+    query = update.callback_query
+    assert query is not None
+    _profile, _ = await translator(update, context)
+    fields = unpack(query.data, "qa", 2)
+    question_id = as_int(fields[1]) if fields else None
+    try:
+        if question_id is None:
+            raise NotFound("question")
+        question = await context.services.questions.start_reply(query.from_user.id, question_id)
+    except (NotAllowed, NotFound):
+        await query.answer(_(NOT_YOURS), show_alert=True)
+        return
+    await query.answer()
+    await reply(
+        update,
+        _("Write your answer to: <i>{question}</i>\nOr /annuller.").format(
+            question=esc(question.text)
+        ),
+    )
+
+
+async def replied_question(update: Update, context: BotContext, profile: Profile) -> int | None:
+    """Return the question whose forwarded message this text replies to, if any."""
+    message = update.effective_message
+    replied = message.reply_to_message if message else None
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return None
+    return await context.services.questions.forwarded(
+        profile.person.telegram_id, replied.message_id
+    )
+
+
+async def receive_reply(
+    update: Update, context: BotContext, text: str, question_id: int | None = None
+) -> None:
+    """Store a coordinator's answer and deliver it to the student."""
+    user = update.effective_user
+    assert user is not None
+    _profile, _ = await translator(update, context)
+    try:
+        delivery = await context.services.questions.reply(user.id, text, question_id)
+    except ContainsCpr:
+        await reply(
+            update,
+            _(
+                "That looks like a CPR number, so I have neither stored nor sent it. "
+                "Please write your answer without it, or /annuller."
+            ),
+        )
+        return
+    except Invalid:
+        await reply(
+            update,
+            _(
+                "Please write your answer as text of at most {limit} characters, or /annuller."
+            ).format(limit=MAX_REPLY_LENGTH),
+        )
+        return
+    if await _deliver(context, delivery):
+        await reply(update, _("Thank you! I have sent your answer to the student."))
+    else:
+        await reply(update, _("Your answer is saved, but I could not deliver it to the student."))
+
+
+async def _deliver(context: BotContext, delivery: Delivery) -> bool:
+    """Send the answer to the asker in their language; False when it could not be sent."""
+    asker = delivery.asker
+    if asker is None:
+        return False
+    _ = gettext_for(asker.language)
+    try:
+        await context.bot.send_message(asker.telegram_id, delivery_message(delivery.question, _))
+    except Forbidden:
+        await context.services.enrolment.mark_unreachable(asker.telegram_id)
+        return False
+    except TelegramError as exc:
+        log.warning("answer not delivered: %s", type(exc).__name__)
+        return False
+    return True
+
+
+async def show_gaps(update: Update, context: BotContext) -> None:
+    """List the questions the documents did not answer well, for coordinators."""
+    profile, _ = await translator(update, context)
+    services = context.services
+    try:
+        if profile is None:
+            raise NotAllowed("not enrolled")
+        actor = await services.access.actor(profile.person.telegram_id)
+        gaps = await services.questions.gaps(actor)
+    except NotAllowed:
+        await reply(update, _("Only coordinators can see the knowledge gaps."))
+        return
+    await reply(update, gaps_message(gaps, _))
+
+
+def register(app: Application) -> None:
+    """Register the coordinator's answer button and /huller."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler(["huller", "gaps"], show_gaps, filters=private))
+    app.add_handler(CallbackQueryHandler(answer_button, pattern=r"^qa:re:"))

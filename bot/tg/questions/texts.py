@@ -1,0 +1,138 @@
+"""Texts and keyboards for questions, hand-offs, coordinator answers and gaps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardMarkup
+
+from bot.i18n import N_, Gettext
+from bot.services.identity.domain import GapReason, Question
+from bot.services.questions.gaps import Gap
+from bot.services.questions.knowledge import Citation
+from bot.services.questions.service import Asked
+from bot.tg.kit.callbacks import pack
+from bot.tg.kit.render import esc, keyboard
+
+MAX_GAPS_SHOWN = 40
+GAP_REASONS = {
+    GapReason.ABSTAINED: N_("no answer in the documents"),
+    GapReason.UNHELPFUL: N_("answer not helpful"),
+    GapReason.WAITING: N_("waiting for a coordinator"),
+}
+NOT_YOURS = N_("That button is not for you, or it is no longer valid.")
+CPR_IN_QUESTION = N_(
+    "That looks like a CPR number, so I have neither stored nor searched for it. "
+    "Please ask again without personal data."
+)
+
+
+def describe(citation: Citation, _: Gettext) -> str:
+    """Return a citation as "title — section, p. N" (escaped)."""
+    text = esc(citation.title)
+    if citation.section:
+        text += f" — {esc(citation.section)}"
+    if citation.page:
+        text += ", " + _("p. {page}").format(page=citation.page)
+    return text
+
+
+def answer_message(asked: Asked, _: Gettext) -> str:
+    """Return the reply to a question: the answer with its sources, or a kind abstention."""
+    answer = asked.answer
+    if answer.abstained:
+        lines = [
+            _("I don't know that, I'm afraid — shall I ask your coordinator?")
+            if asked.enrolled
+            else _("I don't know that, I'm afraid. I found nothing about it in the documents.")
+        ]
+    else:
+        lines = [esc(answer.text), "", _("Sources:")]
+        lines += [f"[{i}] {describe(c, _)}" for i, c in enumerate(answer.citations, 1)]
+    if not asked.enrolled:
+        lines += [
+            "",
+            _(
+                "Join your cohort with the invite link from your coordinator to get answers "
+                "about your own ward and to ask a person."
+            ),
+        ]
+    return "\n".join(lines)
+
+
+def answer_keyboard(asked: Asked, _: Gettext) -> InlineKeyboardMarkup | None:
+    """Return 👍/👎 and "Ask a person" for an enrolled asker (only the latter on abstention)."""
+    if asked.question_id is None or not asked.enrolled:
+        return None
+    rows = [] if asked.answer.abstained else [votes_row(asked.question_id)]
+    return keyboard([*rows, [ask_person_button(asked.question_id, _)]])
+
+
+def votes_row(question_id: int) -> list[tuple[str, str]]:
+    """Return the 👍 and 👎 buttons."""
+    return [("👍", pack("qa", "up", question_id)), ("👎", pack("qa", "dn", question_id))]
+
+
+def ask_person_button(question_id: int, _: Gettext) -> tuple[str, str]:
+    """Return the "Ask a person" button."""
+    return (_("Ask a person"), pack("qa", "ho", question_id))
+
+
+def forward_message(question: Question, cohort_name: str | None, _: Gettext) -> str:
+    """Return the question as a coordinator sees it: its text and cohort, never the asker."""
+    if question.abstained:
+        why = _("I could not answer it from the documents.")
+    elif question.helpful is False:
+        why = _("My answer from the documents did not help.")
+    else:
+        why = _("The student would like an answer from a person.")
+    head = (
+        _("A student in {cohort} asks:").format(cohort=esc(cohort_name))
+        if cohort_name
+        else _("A student asks:")
+    )
+    return "\n".join(
+        [
+            f"<b>{head}</b>",
+            f"<i>{esc(question.text)}</i>",
+            "",
+            why,
+            _("Press “Answer” (or reply to this message) and write your answer; I pass it on."),
+        ]
+    )
+
+
+def answer_button(question_id: int, _: Gettext) -> InlineKeyboardMarkup:
+    """Return the coordinator's "Answer" button."""
+    return keyboard([[(_("Answer"), pack("qa", "re", question_id))]])
+
+
+def delivery_message(question: Question, _: Gettext) -> str:
+    """Return a coordinator's answer as the asker receives it, quoting their question."""
+    return "\n".join(
+        [
+            "<b>" + _("Your coordinator has answered your question:") + "</b>",
+            f"<i>{esc(question.text)}</i>",
+            "",
+            esc(question.reply or ""),
+        ]
+    )
+
+
+def gaps_message(gaps: Sequence[Gap], _: Gettext) -> str:
+    """Return the knowledge gaps, newest first, with counts and reasons."""
+    if not gaps:
+        return _("No knowledge gaps right now: every question got an answer that helped.")
+    lines = [
+        "<b>" + _("Questions the documents did not answer well") + "</b>",
+        _("Newest first. Consider adding the answers to the knowledge base."),
+        "",
+    ]
+    for gap in gaps[:MAX_GAPS_SHOWN]:
+        reasons = ", ".join(_(GAP_REASONS[r]) for r in GapReason if r in gap.reasons)
+        lines.append(
+            f"• {gap.count}× <i>{esc(gap.text)}</i> — {reasons} ({gap.last_asked:%Y-%m-%d})"
+        )
+    if len(gaps) > MAX_GAPS_SHOWN:
+        lines.append(_("… and {count} more.").format(count=len(gaps) - MAX_GAPS_SHOWN))
+    return "\n".join(lines)

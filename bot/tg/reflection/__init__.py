@@ -1,0 +1,1 @@
+"""Reflection prompts in the chat, the logbook, goals and prompt settings."""

@@ -1,0 +1,1 @@
+"""/status: the coordinator's figures in the chat."""
