@@ -35,8 +35,9 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.services.conversations.config import ConversationConfig
 from bot.services.conversations.service import ConversationService
-from bot.services.delivery.quiet_hours import FeedbackConfig
+from bot.services.digest.config import DigestConfig
 from bot.services.digest.service import DigestService
 from bot.storage import migrate
 from bot.storage.db import create_engine, session_factory
@@ -134,10 +135,10 @@ async def run(url: str) -> None:
     await migrate.upgrade(engine)
     await seed(engine)
     clock = ManualClock(BEFORE)
-    factory, outbox, config = SqlUnitOfWorkFactory(session_factory(engine)), None, FeedbackConfig()
+    factory = SqlUnitOfWorkFactory(session_factory(engine))
     outbox = SqlOutboxStore(engine)
-    conversations = ConversationService(factory, outbox, clock, config)
-    digest = DigestService(factory, outbox, clock, config)
+    conversations = ConversationService(factory, outbox, clock, ConversationConfig())
+    digest = DigestService(factory, outbox, clock, DigestConfig())
     print(f"{engine.dialect.name}: {COHORTS * PER_COHORT} students, "
           f"{COHORTS * PER_COHORT // PER_SUPERVISOR} supervisors")  # fmt: skip
     await timed("plan: first tick (36,000 conversations)", conversations.tick)

@@ -53,7 +53,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.scheduler import DAY, DEFAULT_PG, FixedClock, Seeded, Timing, local, scratch_postgres
 from bench.scheduler import seed as seed_students
-from bot.services.delivery.quiet_hours import FeedbackConfig
+from bot.services.feedback.config import FeedbackConfig
 from bot.services.feedback.rules import next_nudge
 from bot.services.feedback.tick import BATCH, FeedbackTicker
 from bot.storage import migrate

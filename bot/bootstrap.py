@@ -27,18 +27,21 @@ from bot.scheduler.jobs import schedule_jobs
 from bot.services.broadcasts.introductions import IntroductionService
 from bot.services.broadcasts.reports import BroadcastReports
 from bot.services.broadcasts.service import BroadcastService
+from bot.services.conversations.config import ConversationConfig
 from bot.services.conversations.service import ConversationService
-from bot.services.delivery.quiet_hours import FeedbackConfig
+from bot.services.digest.config import DigestConfig
 from bot.services.digest.service import DigestService
+from bot.services.feedback.config import FeedbackConfig
 from bot.services.feedback.service import FeedbackService
 from bot.services.identity.access import AccessService
 from bot.services.identity.coordination import CoordinationService
 from bot.services.kernel.clock import SystemClock
 from bot.services.kernel.health import HealthService
+from bot.services.kernel.ports import Clock
 from bot.services.onboarding.enrolment import EnrolmentService
-from bot.services.ports import Clock
 from bot.services.privacy.retention import RetentionService
 from bot.services.privacy.service import PrivacyService
+from bot.services.pulse.config import PulseConfig
 from bot.services.pulse.service import PulseService
 from bot.services.questions.knowledge import Answerer
 from bot.services.questions.service import QuestionService
@@ -52,6 +55,7 @@ from bot.storage import migrate
 from bot.storage.db import DatabaseHealth, create_engine, session_factory
 from bot.storage.delivery.outbox import SqlOutboxStore
 from bot.storage.uow import SqlUnitOfWorkFactory
+from bot.tg.broadcasts.report_job import schedule_reports
 from bot.tg.kit.commands import set_default_menus
 from bot.tg.kit.concurrency import PerChatUpdateProcessor
 from bot.tg.routing import register_all
@@ -130,16 +134,11 @@ def reflection_config(settings: Settings) -> ReflectionConfig:
 
 
 def feedback_config(settings: Settings) -> FeedbackConfig:
-    """Return the feedback, conversation, digest and pulse part of the settings."""
+    """Return the feedback part of the settings."""
     return FeedbackConfig(
         nudges_per_week=settings.feedback_nudges_per_week,
         reminder=timedelta(days=settings.feedback_reminder_days),
         expiry=timedelta(days=settings.feedback_expiry_days),
-        conversation_reminder_days=settings.conversation_reminder_days,
-        digest_weekday=settings.digest_weekday,
-        digest_hour=settings.digest_hour,
-        pulse_weekday=settings.pulse_weekday,
-        pulse_hour=settings.pulse_hour,
     )
 
 
@@ -157,7 +156,6 @@ def build_services(
     introductions = IntroductionService(uow, outbox, clock, timezone=zone, preboarding_days=days)
     schedules = ScheduleService(uow, clock)
     library, config = load_prompts(settings), reflection_config(settings)
-    care = feedback_config(settings)
     return Services(
         enrolment=EnrolmentService(
             uow,
@@ -186,10 +184,16 @@ def build_services(
             timezone=settings.timezone,
         ),
         reports=ReportService(uow, clock),
-        feedback=FeedbackService(uow, outbox, clock, care),
-        conversations=ConversationService(uow, outbox, clock, care),
-        digest=DigestService(uow, outbox, clock, care),
-        pulse=PulseService(uow, outbox, clock, care),
+        feedback=FeedbackService(uow, outbox, clock, feedback_config(settings)),
+        conversations=ConversationService(
+            uow, outbox, clock, ConversationConfig(settings.conversation_reminder_days)
+        ),
+        digest=DigestService(
+            uow, outbox, clock, DigestConfig(settings.digest_weekday, settings.digest_hour)
+        ),
+        pulse=PulseService(
+            uow, outbox, clock, PulseConfig(settings.pulse_weekday, settings.pulse_hour)
+        ),
         answerer=answerer,
         default_language=settings.default_language,
         timezone=settings.timezone,
@@ -228,9 +232,9 @@ def build_application(
     application: BotApplication = builder.build()
     application.bot_data.services = services
     register_all(application)
+    schedule_reports(application, settings.broadcast_report_seconds)
     schedule_jobs(
         application,
-        report_seconds=settings.broadcast_report_seconds,
         prompt_seconds=settings.reflection_tick_seconds,
         feedback_seconds=settings.feedback_tick_seconds,
     )

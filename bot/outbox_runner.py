@@ -16,7 +16,7 @@ from telegram import Bot
 from bot.config import Settings
 from bot.services.delivery.dispatcher import Dispatcher, Limits
 from bot.services.kernel.clock import SystemClock
-from bot.services.ports import Clock
+from bot.services.kernel.ports import Clock
 from bot.storage.delivery.outbox import SqlOutboxStore
 from bot.tg.delivery.aiohttp_request import AiohttpRequest
 from bot.tg.delivery.sender import TelegramSender

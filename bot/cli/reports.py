@@ -18,8 +18,8 @@ import sys
 from bot.bootstrap import open_services
 from bot.config import Settings
 from bot.services.identity.access import Actor
-from bot.services.ports import Clock
-from bot.services.reports.service import MIN_GROUP
+from bot.services.kernel.figures import MIN_GROUP
+from bot.services.kernel.ports import Clock
 from bot.services.reports.types import CohortReport, Figure, Unit
 
 

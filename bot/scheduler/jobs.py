@@ -9,10 +9,8 @@ import logging
 from telegram.ext import Application
 
 from bot.context import BotContext
-from bot.tg.broadcasts.report_job import BroadcastReporter
 
 log = logging.getLogger(__name__)
-REPORT_JOB = "broadcast-reports"
 PREBOARDING_JOB = "preboarding"
 PREBOARDING_SECONDS = 600.0
 PREBOARDING_FIRST = 15.0
@@ -58,14 +56,13 @@ async def retention(context: BotContext) -> None:
 def schedule_jobs(
     application: Application,
     *,
-    report_seconds: float,
     prompt_seconds: float = 60.0,
     feedback_seconds: float = 60.0,
 ) -> None:
     """Add the periodic jobs to the application's job queue (replacing any with their ids)."""
     queue = application.job_queue
     if queue is None:
-        log.warning("no job queue: reports, preboarding, prompts, feedback and retention are off")
+        log.warning("no job queue: preboarding, prompts, feedback and retention are off")
         return
     for callback, interval, first, name in (
         (prompts, prompt_seconds, PROMPT_FIRST, PROMPT_JOB),
@@ -79,13 +76,6 @@ def schedule_jobs(
             name=name,
             job_kwargs={"id": name, "replace_existing": True, "max_instances": 1},
         )
-    queue.run_repeating(
-        BroadcastReporter(report_seconds),
-        interval=report_seconds,
-        first=report_seconds,
-        name=REPORT_JOB,
-        job_kwargs={"id": REPORT_JOB, "replace_existing": True},
-    )
     queue.run_repeating(
         preboarding,
         interval=PREBOARDING_SECONDS,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     DateTime,
     MetaData,
+    Table,
     TypeDecorator,
 )
+from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -49,3 +52,18 @@ class Base(DeclarativeBase):
     """Declarative base with a naming convention so migrations name constraints."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table(row: type[Base]) -> Table:
+    """Return a mapped class's table, typed as a Table (Core statements want one)."""
+    return cast(Table, row.__table__)
+
+
+def affected(result: Result[Any]) -> int:
+    """Return how many rows an UPDATE, INSERT or DELETE touched (-1 when unknown)."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def dialect_name(session: AsyncSession) -> str:
+    """Return the name of the database behind a session ("sqlite", "postgresql")."""
+    return session.get_bind().dialect.name

@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.services.conversations.config import ConversationConfig
 from bot.services.conversations.service import ConversationService
 from bot.services.conversations.types import Kind, NewConversation
-from bot.services.delivery.quiet_hours import FeedbackConfig
+from bot.services.digest.config import DigestConfig
 from bot.services.digest.service import DigestService
 from bot.services.identity.domain import Profession, Role, SupervisionLink
-from bot.services.ports import UnitOfWorkFactory
 from bot.services.reflection.schedules import ScheduleService
 from bot.services.reflection.types import Answer, EntryStatus, NewReflection
 from bot.storage.delivery.models import OutboxRow
@@ -31,7 +31,7 @@ NOW = datetime(2027, 2, 26, 11, 0, tzinfo=UTC)
 CPH = "Europe/Copenhagen"
 
 
-async def _seed(factory: UnitOfWorkFactory, clock: ManualClock) -> dict[str, int]:
+async def _seed(factory: SqlUnitOfWorkFactory, clock: ManualClock) -> dict[str, int]:
     """A cohort (1 March to 30 April) with students Anna and Bo, supervisors Vera (linked to
     both) and Ulla (linked to nobody), and a student Cai in a cohort that ended."""
     async with factory() as uow:
@@ -247,12 +247,11 @@ def _request(student: int, supervisor: int, status: str, sent: datetime) -> dict
 
 
 async def _run_ticks(
-    factory: UnitOfWorkFactory, outbox: object, clock: ManualClock, overlapping: bool
+    factory: SqlUnitOfWorkFactory, outbox: object, clock: ManualClock, overlapping: bool
 ) -> None:
     """Step through March with conversation and digest ticks (twice at once if overlapping)."""
-    config = FeedbackConfig()
-    conversations = ConversationService(factory, outbox, clock, config)  # type: ignore[arg-type]
-    digest = DigestService(factory, outbox, clock, config)  # type: ignore[arg-type]
+    conversations = ConversationService(factory, outbox, clock, ConversationConfig())  # type: ignore[arg-type]
+    digest = DigestService(factory, outbox, clock, DigestConfig())  # type: ignore[arg-type]
     clock.set(NOW)
     while clock.now() < datetime(2027, 3, 15, tzinfo=UTC):
         runs = 2 if overlapping else 1

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.services.identity.access import Actor
 from bot.services.identity.domain import Profession, Role
-from bot.services.ports import UnitOfWorkFactory
 from bot.services.pulse.types import PulseAsk
 from bot.services.reports.service import ReportService
 from bot.storage.conversations.models import ConversationRow
@@ -35,7 +34,9 @@ from tests.unit.report_scenario import (
 )
 
 
-async def _cohort(factory: UnitOfWorkFactory, size: int, first: int = 0) -> tuple[int, list[int]]:
+async def _cohort(
+    factory: SqlUnitOfWorkFactory, size: int, first: int = 0
+) -> tuple[int, list[int]]:
     """Create a cohort with `size` students, a supervisor and a coordinator."""
     async with factory() as uow:
         org = await uow.organisations.get_or_create_organisation("Region H")
@@ -55,7 +56,7 @@ async def _cohort(factory: UnitOfWorkFactory, size: int, first: int = 0) -> tupl
     return cohort.id, ids
 
 
-async def _seed_sql(engine: AsyncEngine, factory: UnitOfWorkFactory, first: int = 0) -> int:
+async def _seed_sql(engine: AsyncEngine, factory: SqlUnitOfWorkFactory, first: int = 0) -> int:
     """Store the scenario in SQL (requests and conversations inserted as rows)."""
     cohort, ids = await _cohort(factory, 6, first)
     students, supervisor = ids[:6], ids[6]
@@ -66,7 +67,7 @@ async def _seed_sql(engine: AsyncEngine, factory: UnitOfWorkFactory, first: int 
     return cohort
 
 
-async def _pulse(factory: UnitOfWorkFactory, cohort: int, people: list[int]) -> None:
+async def _pulse(factory: SqlUnitOfWorkFactory, cohort: int, people: list[int]) -> None:
     """Ask people each week of the scenario and record their scores (one each a week)."""
     async with factory() as uow:
         for week, scores in PULSE_SCORES.items():

@@ -11,10 +11,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.services.identity.domain import Profession, Question, Role, SupervisionLink
-from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.reflection.types import Answer, EntryStatus, NewReflection
 from bot.services.reports.types import CohortActivity, Window
-from bot.storage.uow import SqlUnitOfWorkFactory
+from bot.storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.unit.fakes import FakeUowFactory
 
 NOW = datetime(2027, 3, 15, 12, 0, tzinfo=UTC)
@@ -39,7 +38,7 @@ EXPECTED = CohortActivity(
 
 
 async def _entry(
-    uow: UnitOfWork,
+    uow: SqlUnitOfWork,
     person: int,
     cohort: int,
     days_ago: float,
@@ -60,7 +59,7 @@ async def _entry(
     return row.id
 
 
-async def _people(uow: UnitOfWork, cohort_a: int, cohort_b: int) -> tuple[list[int], list[int]]:
+async def _people(uow: SqlUnitOfWork, cohort_a: int, cohort_b: int) -> tuple[list[int], list[int]]:
     """Seven students and two supervisors in A; the first student is in B too."""
     ids = [(await uow.people.add(1000 + n, "X", "da", "UTC", NOW)).id for n in range(11)]
     students, (sup0, sup1, coordinator, b_only) = ids[:7], ids[7:]
@@ -77,7 +76,7 @@ async def _people(uow: UnitOfWork, cohort_a: int, cohort_b: int) -> tuple[list[i
     return students, [sup0, sup1]
 
 
-async def _reflections(uow: UnitOfWork, a: int, b: int, s: list[int], sup: list[int]) -> None:
+async def _reflections(uow: SqlUnitOfWork, a: int, b: int, s: list[int], sup: list[int]) -> None:
     for student in s[:5]:  # five answered prompts this week
         await _entry(uow, student, a, 1)
     await _entry(uow, s[5], a, 2, status=EntryStatus.ANSWERING)  # wrote, not finished
@@ -92,7 +91,7 @@ async def _reflections(uow: UnitOfWork, a: int, b: int, s: list[int], sup: list[
     await uow.reflections.update(shared, shared_at=NOW)
 
 
-async def _goals_and_questions(uow: UnitOfWork, a: int, b: int, s: list[int], sup: int) -> None:
+async def _goals_and_questions(uow: SqlUnitOfWork, a: int, b: int, s: list[int], sup: int) -> None:
     reached = await uow.goals.add(s[0], a, "mål", NOW)
     await uow.goals.update(reached.id, completed_at=NOW)
     await uow.goals.add(s[0], a, "mål", NOW)
@@ -106,7 +105,7 @@ async def _goals_and_questions(uow: UnitOfWork, a: int, b: int, s: list[int], su
     await uow.questions.add(Question(0, "?", "da", NOW, None, None, True, 0.1))
 
 
-async def _seed(factory: UnitOfWorkFactory) -> int:
+async def _seed(factory: SqlUnitOfWorkFactory) -> int:
     """Store the scenario; return the id of cohort A."""
     async with factory() as uow:
         org = await uow.organisations.get_or_create_organisation("Region H")

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.services.conversations.config import ConversationConfig
 from bot.services.conversations.service import ConversationService, NotYet, PlanRecorded
 from bot.services.conversations.types import Kind
-from bot.services.delivery.quiet_hours import FeedbackConfig
 from bot.services.identity.domain import Person, Profession, Role, SupervisionLink
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
 from bot.services.reflection.schedules import ScheduleService
@@ -32,7 +32,7 @@ class Setup:
     def __init__(self) -> None:
         self.clock = ManualClock(FRIDAY)
         self.uow, self.outbox = FakeUowFactory(), FakeOutbox()
-        self.service = ConversationService(self.uow, self.outbox, self.clock, FeedbackConfig())
+        self.service = ConversationService(self.uow, self.outbox, self.clock, ConversationConfig())
         self.people: dict[int, Person] = {}
 
     async def start(self) -> None:
@@ -132,7 +132,7 @@ async def test_a_failed_enqueue_is_finished_by_the_next_tick_without_repeats(s: 
         async def enqueue(self, messages):  # type: ignore[no-untyped-def]
             raise RuntimeError("database went away")
 
-    broken = ConversationService(s.uow, Broken(), s.clock, FeedbackConfig())
+    broken = ConversationService(s.uow, Broken(), s.clock, ConversationConfig())
     with pytest.raises(RuntimeError):
         await broken.tick()
     claimed = s.conversation(ANNA, Kind.EXPECTATION)

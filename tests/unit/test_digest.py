@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.services.conversations.config import ConversationConfig
 from bot.services.conversations.service import ConversationService
-from bot.services.delivery.quiet_hours import FeedbackConfig
+from bot.services.digest.config import DigestConfig
 from bot.services.digest.service import DigestService
 from bot.services.identity.domain import Person, Profession, Role, SupervisionLink
 from bot.services.reflection.types import Answer, EntryStatus, NewReflection
@@ -28,12 +29,14 @@ class Setup:
     """Vera (English) supervises Anna and Bo in a running cohort; Ole supervises a student in
     a cohort that ended long ago."""
 
-    def __init__(self, config: FeedbackConfig | None = None) -> None:
+    def __init__(self, config: DigestConfig | None = None) -> None:
         self.clock = ManualClock(MONDAY_8 - timedelta(days=3))
         self.uow, self.outbox = FakeUowFactory(), FakeOutbox()
-        self.config = config or FeedbackConfig()
+        self.config = config or DigestConfig()
         self.digest = DigestService(self.uow, self.outbox, self.clock, self.config)
-        self.conversations = ConversationService(self.uow, self.outbox, self.clock, self.config)
+        self.conversations = ConversationService(
+            self.uow, self.outbox, self.clock, ConversationConfig()
+        )
         self.people: dict[int, Person] = {}
 
     async def start(self) -> None:
@@ -153,7 +156,7 @@ async def test_one_digest_per_week_at_the_hour_and_again_next_week(s: Setup) -> 
 
 
 async def test_a_digest_in_quiet_hours_waits_and_ended_placements_stop_it() -> None:
-    s = Setup(FeedbackConfig(digest_hour=5))
+    s = Setup(DigestConfig(hour=5))
     await s.start()
     s.clock.set(MONDAY_8 - timedelta(hours=3))  # 05:00 local
     assert await s.digest.tick() == 1

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 
 from bot.services.delivery.outbox import OutgoingMessage
-from bot.services.delivery.quiet_hours import FeedbackConfig
 from bot.services.identity.access import Actor
 from bot.services.identity.domain import Profession, Role
 from bot.services.kernel.errors import NotAllowed, NotFound
+from bot.services.pulse.config import PulseConfig
 from bot.services.pulse.service import PulseService, pulse_week, week_end
 from bot.services.pulse.types import PulseOutcome
 from tests.support import ManualClock
@@ -30,7 +30,7 @@ class Place:
     def __init__(self) -> None:
         self.uow, self.outbox = FakeUowFactory(), FakeOutbox()
         self.clock = ManualClock(NOW)
-        self.service = PulseService(self.uow, self.outbox, self.clock, FeedbackConfig())
+        self.service = PulseService(self.uow, self.outbox, self.clock, PulseConfig())
         self.people: dict[str, int] = {}
 
     async def build(self) -> Place:

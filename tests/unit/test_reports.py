@@ -10,8 +10,9 @@ import pytest
 from bot.services.identity.access import Actor
 from bot.services.identity.domain import Profession, Question, Role, SupervisionLink
 from bot.services.kernel.errors import NotAllowed, NotFound
+from bot.services.kernel.figures import MIN_GROUP
 from bot.services.reflection.types import Answer, EntryStatus, NewReflection
-from bot.services.reports.service import MIN_GROUP, ReportService, window_for
+from bot.services.reports.service import ReportService, window_for
 from bot.services.reports.types import SECTIONS, CohortReport, Figure, Unit
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUnitOfWork, FakeUowFactory

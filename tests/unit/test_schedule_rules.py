@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.reflection.schedule_rules import in_quiet_hours, next_slot, slot_local_time
+from bot.services.delivery.quiet_hours import in_quiet_hours
+from bot.services.reflection.schedule_rules import next_slot, slot_local_time
 from bot.services.reflection.schedules import QUIET_FOR_SHIFT
 from bot.services.reflection.types import MONDAY_TO_FRIDAY, PromptMode, Schedule, Shift
 

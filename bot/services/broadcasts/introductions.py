@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from bot.i18n import N_, gettext_for
+from bot.services.broadcasts.ports import BroadcastsUnitOfWork
 from bot.services.broadcasts.types import visible_text
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
 from bot.services.identity.access import Actor, require_coordinator
 from bot.services.identity.domain import AuditEntry, Cohort, Person, Role
 from bot.services.kernel.cpr import contains_cpr
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotFound
-from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 
 PLACEHOLDERS = ("name", "cohort", "department", "start_date", "supervisor")
 MAX_WELCOME_LENGTH = 3000
@@ -97,7 +98,7 @@ class IntroductionService:
 
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: UnitOfWorkFactory[BroadcastsUnitOfWork],
         outbox: OutboxStore,
         clock: Clock,
         *,
@@ -177,7 +178,7 @@ class IntroductionService:
         return await self._outbox.enqueue(messages) if messages else 0
 
     async def _text(
-        self, uow: UnitOfWork, person: Person, cohort: Cohort, *, preboarding: bool
+        self, uow: BroadcastsUnitOfWork, person: Person, cohort: Cohort, *, preboarding: bool
     ) -> str:
         """Render the cohort's welcome for one person, in their language."""
         _ = gettext_for(person.language)
@@ -216,7 +217,7 @@ def _message(
     )
 
 
-async def _coordinated(uow: UnitOfWork, actor: Actor, cohort_id: int) -> Cohort:
+async def _coordinated(uow: BroadcastsUnitOfWork, actor: Actor, cohort_id: int) -> Cohort:
     """Return the cohort when the actor coordinates it."""
     cohort = await uow.cohorts.get(cohort_id)
     if cohort is None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.services.broadcasts.ports import BroadcastsUnitOfWork
 from bot.services.broadcasts.types import Broadcast, BroadcastStatus, Progress, counts
 from bot.services.delivery.outbox import DeliveryReport, OutboxStore
 from bot.services.identity.access import Actor, coordinated_cohorts
 from bot.services.kernel.errors import NotAllowed, NotFound
-from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 
 ACTIVE = (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING)
 DUE_SOON = (BroadcastStatus.SCHEDULED,)
@@ -27,7 +28,11 @@ class BroadcastReports:
     """Lists, cancels and reports on confirmed broadcasts."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, outbox: OutboxStore, clock: Clock, default_language: str
+        self,
+        uow: UnitOfWorkFactory[BroadcastsUnitOfWork],
+        outbox: OutboxStore,
+        clock: Clock,
+        default_language: str,
     ) -> None:
         self._uow = uow
         self._outbox = outbox
@@ -102,7 +107,7 @@ class BroadcastReports:
         return author.language if author else self._language
 
 
-async def _visible(uow: UnitOfWork, actor: Actor, broadcast_id: int) -> Broadcast:
+async def _visible(uow: BroadcastsUnitOfWork, actor: Actor, broadcast_id: int) -> Broadcast:
     """Return a confirmed broadcast the actor may see: admins, or a coordinator of every one
     of its cohorts."""
     broadcast = await uow.broadcasts.get(broadcast_id)

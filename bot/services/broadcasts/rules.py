@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from bot.services.broadcasts.ports import BroadcastsUnitOfWork
 from bot.services.broadcasts.types import (
     TEXT_LIMIT,
     Broadcast,
@@ -21,7 +22,6 @@ from bot.services.identity.access import Actor, coordinated_cohorts
 from bot.services.identity.domain import Cohort, Person
 from bot.services.kernel.cpr import contains_cpr
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
-from bot.services.ports import UnitOfWork
 
 
 def clean_broadcast_text(markup: str, limit: int = TEXT_LIMIT) -> str:
@@ -61,7 +61,7 @@ def messages_for(
     ]
 
 
-async def recipients(uow: UnitOfWork, broadcast: Broadcast) -> list[Person]:
+async def recipients(uow: BroadcastsUnitOfWork, broadcast: Broadcast) -> list[Person]:
     """Return the active people the broadcast reaches, each once (in two cohorts too)."""
     if broadcast.audience is None:
         return []
@@ -75,7 +75,7 @@ async def recipients(uow: UnitOfWork, broadcast: Broadcast) -> list[Person]:
 
 
 async def require_cohorts(
-    uow: UnitOfWork, actor: Actor, broadcast: Broadcast
+    uow: BroadcastsUnitOfWork, actor: Actor, broadcast: Broadcast
 ) -> tuple[Cohort, ...]:
     """Return the broadcast's cohorts; raise unless there is one and the actor coordinates
     every one of them."""
@@ -87,7 +87,7 @@ async def require_cohorts(
     return tuple(allowed[cohort_id] for cohort_id in broadcast.cohort_ids)
 
 
-async def own_draft(uow: UnitOfWork, actor: Actor, broadcast_id: int) -> Broadcast:
+async def own_draft(uow: BroadcastsUnitOfWork, actor: Actor, broadcast_id: int) -> Broadcast:
     """Return the actor's own draft; raise NotFound when it is gone or already confirmed."""
     draft = await own(uow, actor, broadcast_id)
     if draft.status is not BroadcastStatus.DRAFT:
@@ -95,7 +95,7 @@ async def own_draft(uow: UnitOfWork, actor: Actor, broadcast_id: int) -> Broadca
     return draft
 
 
-async def own(uow: UnitOfWork, actor: Actor, broadcast_id: int) -> Broadcast:
+async def own(uow: BroadcastsUnitOfWork, actor: Actor, broadcast_id: int) -> Broadcast:
     """Return a broadcast the actor wrote; raise NotAllowed for anyone else's."""
     broadcast = await uow.broadcasts.get(broadcast_id)
     if broadcast is None:
@@ -106,7 +106,7 @@ async def own(uow: UnitOfWork, actor: Actor, broadcast_id: int) -> Broadcast:
 
 
 async def wait_for(
-    uow: UnitOfWork, actor: Actor, step: Step | None, broadcast_id: int
+    uow: BroadcastsUnitOfWork, actor: Actor, step: Step | None, broadcast_id: int
 ) -> Person | None:
     """Set (or clear) what the author's next message is for; return the author."""
     if actor.person_id is None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from bot.services.broadcasts.ports import BroadcastsUnitOfWork
 from bot.services.broadcasts.rules import (
     clean_broadcast_text,
     messages_for,
@@ -35,7 +37,7 @@ from bot.services.identity.access import Actor, coordinated_cohorts, require_coo
 from bot.services.identity.domain import Person
 from bot.services.kernel.errors import Invalid, NotAllowed, NotFound
 from bot.services.kernel.local_time import parse_local
-from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 
 DRAFT = (BroadcastStatus.DRAFT,)
 
@@ -44,7 +46,11 @@ class BroadcastService:
     """Writes, previews and confirms broadcasts."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, outbox: OutboxStore, clock: Clock, files_dir: Path
+        self,
+        uow: UnitOfWorkFactory[BroadcastsUnitOfWork],
+        outbox: OutboxStore,
+        clock: Clock,
+        files_dir: Path,
     ) -> None:
         self._uow = uow
         self._outbox = outbox
@@ -238,7 +244,7 @@ class BroadcastService:
         fields |= {"confirm_chat_id": chat_id, "confirm_message_id": message_id}
         return await self._settle(actor, draft.id, fields)
 
-    async def _settle(self, actor: Actor, broadcast_id: int, fields: dict) -> Confirmed:
+    async def _settle(self, actor: Actor, broadcast_id: int, fields: dict[str, Any]) -> Confirmed:
         """Mark the draft scheduled or sending; only the first of two confirmations wins."""
         due = fields["send_at"]
         status = BroadcastStatus.SCHEDULED if due > self._clock.now() else BroadcastStatus.SENDING

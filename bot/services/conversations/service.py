@@ -13,16 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.services.conversations.config import ConversationConfig
 from bot.services.conversations.messages import plan_heading
+from bot.services.conversations.ports import ConversationsUnitOfWork
 from bot.services.conversations.rules import local_date, postponed
 from bot.services.conversations.tick import ConversationTick
 from bot.services.conversations.types import Conversation, StudentConversation
 from bot.services.delivery.outbox import OutboxStore
-from bot.services.delivery.quiet_hours import FeedbackConfig
 from bot.services.identity.domain import Person, Role
 from bot.services.kernel.cpr import contains_cpr
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
-from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 from bot.services.reflection.schedules import local_today
 from bot.services.reflection.types import Answer, EntryStatus, NewReflection
 
@@ -63,7 +64,11 @@ class ConversationService:
     """Placement conversations: the tick, /samtaler and writing the agreed plan."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, outbox: OutboxStore, clock: Clock, config: FeedbackConfig
+        self,
+        uow: UnitOfWorkFactory[ConversationsUnitOfWork],
+        outbox: OutboxStore,
+        clock: Clock,
+        config: ConversationConfig,
     ) -> None:
         self._uow = uow
         self._outbox = outbox
@@ -145,7 +150,7 @@ class ConversationService:
 
     async def _to_logbook(
         self,
-        uow: UnitOfWork,
+        uow: ConversationsUnitOfWork,
         person: Person,
         conversation: Conversation,
         plan: str,
@@ -171,7 +176,7 @@ class ConversationService:
         return entry.id
 
 
-async def _person(uow: UnitOfWork, telegram_id: int) -> Person:
+async def _person(uow: ConversationsUnitOfWork, telegram_id: int) -> Person:
     """Return the enrolled person; NotAllowed otherwise."""
     person = await uow.people.by_telegram_id(telegram_id)
     if person is None:
@@ -179,7 +184,7 @@ async def _person(uow: UnitOfWork, telegram_id: int) -> Person:
     return person
 
 
-async def _own(uow: UnitOfWork, person: Person, conversation_id: int) -> Conversation:
+async def _own(uow: ConversationsUnitOfWork, person: Person, conversation_id: int) -> Conversation:
     """Return the person's own conversation; NotFound for anyone else's."""
     conversation = await uow.conversations.get(conversation_id)
     if conversation is None or conversation.student_id != person.id:

@@ -22,17 +22,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from bot.services.conversations.config import ConversationConfig
 from bot.services.conversations.messages import (
     plan_question,
     student_reminder,
     supervisor_reminder,
 )
+from bot.services.conversations.ports import ConversationsUnitOfWork
 from bot.services.conversations.rules import FOLLOWUP_GRACE, is_late, plan_conversations
 from bot.services.conversations.types import DueConversation, Kind, LinkedSupervisor, Quiet
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
-from bot.services.delivery.quiet_hours import DEFAULT_QUIET, FeedbackConfig, deliver_at
+from bot.services.delivery.quiet_hours import DEFAULT_QUIET, deliver_at
 from bot.services.identity.domain import Person
-from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -45,7 +47,11 @@ class ConversationTick:
     """One pass over what is due about placement conversations."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, outbox: OutboxStore, clock: Clock, config: FeedbackConfig
+        self,
+        uow: UnitOfWorkFactory[ConversationsUnitOfWork],
+        outbox: OutboxStore,
+        clock: Clock,
+        config: ConversationConfig,
     ) -> None:
         self._uow = uow
         self._outbox = outbox
@@ -72,7 +78,7 @@ class ConversationTick:
         for _ in range(MAX_BATCHES):
             async with self._uow() as uow:
                 missing = await uow.conversations.unplanned(today, BATCH, student_id)
-                days = self._config.conversation_reminder_days
+                days = self._config.reminder_days
                 rows = [row for item in missing for row in plan_conversations(item, days, now)]
                 await uow.conversations.add_many(rows)
                 await uow.commit()

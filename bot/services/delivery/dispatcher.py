@@ -24,7 +24,7 @@ from bot.services.delivery.outbox import (
     SendOutcome,
     Settlement,
 )
-from bot.services.ports import Clock
+from bot.services.kernel.ports import Clock
 
 log = logging.getLogger(__name__)
 

@@ -6,27 +6,19 @@ coordinators) has the default, 22:00 to 07:00.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-
-from bot.services.reflection.schedule_rules import in_quiet_hours
 
 DEFAULT_QUIET = (22 * 60, 7 * 60)
 
 
-@dataclass(frozen=True, slots=True)
-class FeedbackConfig:
-    """The settings of feedback, placement conversations, digests and the pulse."""
-
-    nudges_per_week: int = 2
-    reminder: timedelta = timedelta(days=3)
-    expiry: timedelta = timedelta(days=14)
-    conversation_reminder_days: int = 2
-    digest_weekday: int = 0
-    digest_hour: int = 8
-    pulse_weekday: int = 3
-    pulse_hour: int = 12
+def in_quiet_hours(minute: int, start: int, end: int) -> bool:
+    """Return whether a minute of the day lies in quiet hours [start, end)."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= minute < end
+    return minute >= start or minute < end
 
 
 def deliver_at(

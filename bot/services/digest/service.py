@@ -27,9 +27,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.services.conversations.types import DigestRecipient, StudentConversation
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
-from bot.services.delivery.quiet_hours import DEFAULT_QUIET, FeedbackConfig, deliver_at
+from bot.services.delivery.quiet_hours import DEFAULT_QUIET, deliver_at
+from bot.services.digest.config import DigestConfig
 from bot.services.digest.messages import Digest, digest_payload
-from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.digest.ports import DigestUnitOfWork
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -66,7 +68,11 @@ class DigestService:
     """Queues the weekly digest of every supervisor due one."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, outbox: OutboxStore, clock: Clock, config: FeedbackConfig
+        self,
+        uow: UnitOfWorkFactory[DigestUnitOfWork],
+        outbox: OutboxStore,
+        clock: Clock,
+        config: DigestConfig,
     ) -> None:
         self._uow = uow
         self._outbox = outbox
@@ -81,9 +87,7 @@ class DigestService:
         queued = 0
         for zone in zones:
             try:
-                week = digest_week(
-                    now, zone, self._config.digest_weekday, self._config.digest_hour
-                )
+                week = digest_week(now, zone, self._config.weekday, self._config.hour)
             except (ZoneInfoNotFoundError, ValueError):
                 log.warning("digest: unknown time zone %r skipped", zone)
                 continue

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.services.feedback.flow import FEEDBACK_PROMPT, ask_for, logbook_answers
+from bot.services.feedback.ports import FeedbackUnitOfWork
 from bot.services.feedback.types import WAITING, FeedbackRequest, RequestStatus
 from bot.services.identity.domain import Person, Role
 from bot.services.kernel.errors import NotAllowed, NotFound, ServiceError
-from bot.services.ports import Clock, UnitOfWork
+from bot.services.kernel.ports import Clock
 from bot.services.reflection.schedules import local_today
 from bot.services.reflection.types import EntryStatus, NewReflection, Reflection
 
@@ -37,7 +38,7 @@ def writes_next(request: FeedbackRequest, person: Person) -> bool:
     return request.supervisor_id == person.id and request.status is RequestStatus.ANSWERING
 
 
-async def person_with_role(uow: UnitOfWork, telegram_id: int, role: Role) -> Person:
+async def person_with_role(uow: FeedbackUnitOfWork, telegram_id: int, role: Role) -> Person:
     """Return the person if they hold the role somewhere; NotAllowed otherwise."""
     person = await uow.people.by_telegram_id(telegram_id)
     if person is None:
@@ -49,7 +50,7 @@ async def person_with_role(uow: UnitOfWork, telegram_id: int, role: Role) -> Per
 
 
 async def own_request(
-    uow: UnitOfWork, telegram_id: int, request_id: int
+    uow: FeedbackUnitOfWork, telegram_id: int, request_id: int
 ) -> tuple[Person, FeedbackRequest]:
     """Return the student and their request; NotFound for anyone else's or a forged id."""
     person = await uow.people.by_telegram_id(telegram_id)
@@ -60,7 +61,7 @@ async def own_request(
 
 
 async def assigned_request(
-    uow: UnitOfWork, telegram_id: int, request_id: int
+    uow: FeedbackUnitOfWork, telegram_id: int, request_id: int
 ) -> tuple[Person, FeedbackRequest]:
     """Return the supervisor and a request waiting for them; Closed once it is not."""
     person = await uow.people.by_telegram_id(telegram_id)
@@ -76,7 +77,7 @@ async def assigned_request(
     return person, request
 
 
-async def linked_supervisors(uow: UnitOfWork, student: Person) -> list[Person]:
+async def linked_supervisors(uow: FeedbackUnitOfWork, student: Person) -> list[Person]:
     """Return the student's linked supervisors who are still active."""
     found = []
     for link in await uow.links.supervisors_of(student.id):
@@ -87,7 +88,7 @@ async def linked_supervisors(uow: UnitOfWork, student: Person) -> list[Person]:
 
 
 async def to_logbook(
-    uow: UnitOfWork, clock: Clock, person: Person, request: FeedbackRequest, now: datetime
+    uow: FeedbackUnitOfWork, clock: Clock, person: Person, request: FeedbackRequest, now: datetime
 ) -> Reflection:
     """Store a feedback loop as a finished logbook entry and remember it on the request."""
     draft = NewReflection(

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.services.reflection.schedule_rules import SHIFT_STARTS, in_quiet_hours
+from bot.services.delivery.quiet_hours import in_quiet_hours
+from bot.services.reflection.schedule_rules import SHIFT_STARTS
 from bot.services.reflection.types import Schedule
 
 INTO_SHIFT = timedelta(hours=1)

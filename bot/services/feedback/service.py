@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
-from bot.services.delivery.quiet_hours import FeedbackConfig
 from bot.services.feedback.access import (
     AWAIT,
     Closed,
@@ -24,18 +23,20 @@ from bot.services.feedback.access import (
     to_logbook,
     writes_next,
 )
+from bot.services.feedback.config import FeedbackConfig
 from bot.services.feedback.flow import (
     Ask,
     ask_for,
     clean,
 )
 from bot.services.feedback.messages import feedback_payload, request_payload
+from bot.services.feedback.ports import FeedbackUnitOfWork
 from bot.services.feedback.supervisor import SupervisorFeedback
 from bot.services.feedback.tick import FeedbackTicker, message_for
 from bot.services.feedback.types import FeedbackRequest, RequestStatus
 from bot.services.identity.domain import Person, Role
 from bot.services.kernel.errors import Invalid, NotFound
-from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 from bot.services.reflection.types import Reflection
 
 
@@ -67,7 +68,11 @@ class FeedbackService:
     """Runs feedback loops for students and supervisors; `tick` does the timed part."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, outbox: OutboxStore, clock: Clock, config: FeedbackConfig
+        self,
+        uow: UnitOfWorkFactory[FeedbackUnitOfWork],
+        outbox: OutboxStore,
+        clock: Clock,
+        config: FeedbackConfig,
     ) -> None:
         self._uow = uow
         self._outbox = outbox
@@ -156,7 +161,7 @@ class FeedbackService:
         return {"status": RequestStatus.DONE, "closed_at": now}
 
     async def _next(
-        self, uow: UnitOfWork, person: Person, request: FeedbackRequest, now: datetime
+        self, uow: FeedbackUnitOfWork, person: Person, request: FeedbackRequest, now: datetime
     ) -> Ask | Ready | Given | Saved:
         """Return what follows a finished phase, and clear or move the awaited text."""
         if request.status is RequestStatus.READY:
@@ -257,7 +262,7 @@ class FeedbackService:
         return ask
 
     async def _feedback_for(
-        self, uow: UnitOfWork, result: object, supervisor: Person, now: datetime
+        self, uow: FeedbackUnitOfWork, result: object, supervisor: Person, now: datetime
     ) -> OutgoingMessage | None:
         """Return the feedback message for the student when the supervisor just finished."""
         if not isinstance(result, Given):

@@ -16,11 +16,12 @@ from bot.services.feedback.access import (
 )
 from bot.services.feedback.flow import Ask, ask_for
 from bot.services.feedback.messages import declined_payload, passed_payload, request_payload
+from bot.services.feedback.ports import FeedbackUnitOfWork
 from bot.services.feedback.tick import message_for
 from bot.services.feedback.types import WAITING, FeedbackRequest, RequestStatus
 from bot.services.identity.domain import Person, Role
 from bot.services.kernel.errors import NotFound
-from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,11 @@ class SupervisorFeedback:
     """What a supervisor does with the requests sent to them."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, outbox: OutboxStore, clock: Clock, reminder: timedelta
+        self,
+        uow: UnitOfWorkFactory[FeedbackUnitOfWork],
+        outbox: OutboxStore,
+        clock: Clock,
+        reminder: timedelta,
     ) -> None:
         self._uow = uow
         self._outbox = outbox
@@ -131,7 +136,7 @@ class SupervisorFeedback:
 
     async def _tell_both(
         self,
-        uow: UnitOfWork,
+        uow: FeedbackUnitOfWork,
         person: Person,
         colleague: Person,
         request: FeedbackRequest,
@@ -152,7 +157,9 @@ class SupervisorFeedback:
         ]
 
 
-async def _colleagues(uow: UnitOfWork, person: Person, request: FeedbackRequest) -> list[Person]:
+async def _colleagues(
+    uow: FeedbackUnitOfWork, person: Person, request: FeedbackRequest
+) -> list[Person]:
     """Return the cohort's other active supervisors."""
     if request.cohort_id is None:
         return []
@@ -160,7 +167,7 @@ async def _colleagues(uow: UnitOfWork, person: Person, request: FeedbackRequest)
     return [p for p in people if p.id != person.id and p.active]
 
 
-async def _release(uow: UnitOfWork, person: Person, request_id: int) -> None:
+async def _release(uow: FeedbackUnitOfWork, person: Person, request_id: int) -> None:
     """Clear the supervisor's awaited text if it was this request."""
     if person.awaiting == f"{AWAIT}{request_id}":
         await uow.people.update(person.id, awaiting=None)

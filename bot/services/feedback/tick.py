@@ -14,8 +14,10 @@ from typing import Any
 from babel.dates import format_date
 
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
-from bot.services.delivery.quiet_hours import DEFAULT_QUIET, FeedbackConfig, deliver_at
+from bot.services.delivery.quiet_hours import DEFAULT_QUIET, deliver_at
+from bot.services.feedback.config import FeedbackConfig
 from bot.services.feedback.messages import expired_payload, nudge_payload, reminder_payload
+from bot.services.feedback.ports import FeedbackUnitOfWork
 from bot.services.feedback.rules import next_nudge
 from bot.services.feedback.types import (
     WAITING,
@@ -25,7 +27,7 @@ from bot.services.feedback.types import (
     RequestStatus,
 )
 from bot.services.identity.domain import Person
-from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -35,7 +37,7 @@ RECHECK = timedelta(days=1)
 
 
 async def message_for(
-    uow: UnitOfWork, person: Person, payload: dict[str, Any], now: datetime, key: str
+    uow: FeedbackUnitOfWork, person: Person, payload: dict[str, Any], now: datetime, key: str
 ) -> OutgoingMessage:
     """Return a message for one person, to be sent out of their quiet hours."""
     quiet = (await uow.schedules.quiet_hours([person.id])).get(person.id, DEFAULT_QUIET)
@@ -53,7 +55,11 @@ class FeedbackTicker:
     """Queues what is due for feedback: nudges, reminders, expiry notes."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, outbox: OutboxStore, clock: Clock, config: FeedbackConfig
+        self,
+        uow: UnitOfWorkFactory[FeedbackUnitOfWork],
+        outbox: OutboxStore,
+        clock: Clock,
+        config: FeedbackConfig,
     ) -> None:
         self._uow = uow
         self._outbox = outbox
@@ -188,7 +194,7 @@ class FeedbackTicker:
         return queued
 
     async def _expired_note(
-        self, uow: UnitOfWork, student: Person, request: FeedbackRequest, now: datetime
+        self, uow: FeedbackUnitOfWork, student: Person, request: FeedbackRequest, now: datetime
     ) -> OutgoingMessage:
         """Return the note to the student that their request was closed."""
         sent = request.sent_at or request.created_at
@@ -197,13 +203,13 @@ class FeedbackTicker:
         payload = expired_payload(request, day, days, student.language)
         return await message_for(uow, student, payload, now, f"fb:{request.id}:expired")
 
-    async def _release(self, uow: UnitOfWork, request: FeedbackRequest) -> None:
+    async def _release(self, uow: FeedbackUnitOfWork, request: FeedbackRequest) -> None:
         """Stop a supervisor's half-written feedback from catching their next text."""
         supervisor = await _get(uow, request.supervisor_id)
         if supervisor is not None and supervisor.awaiting == f"fb:{request.id}":
             await uow.people.update(supervisor.id, awaiting=None)
 
 
-async def _get(uow: UnitOfWork, person_id: int | None) -> Person | None:
+async def _get(uow: FeedbackUnitOfWork, person_id: int | None) -> Person | None:
     """Return a person by id (None for None)."""
     return await uow.people.get(person_id) if person_id is not None else None

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.services.identity.domain import Cohort, Membership, Person, Role
+from bot.services.identity.ports import IdentityUnitOfWork
 from bot.services.kernel.errors import NotAllowed
-from bot.services.ports import UnitOfWork, UnitOfWorkFactory
-from bot.services.questions.knowledge import SCOPE_ALL, scopes_for
+from bot.services.kernel.ports import UnitOfWorkFactory
 
 CLI_ACTOR = "cli"
 
@@ -47,7 +47,9 @@ class Profile:
 class AccessService:
     """Resolves Telegram users to actors and profiles, and checks coordinator rights."""
 
-    def __init__(self, uow: UnitOfWorkFactory, admin_telegram_ids: Sequence[int]) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory[IdentityUnitOfWork], admin_telegram_ids: Sequence[int]
+    ) -> None:
         self._uow = uow
         self._admins = frozenset(admin_telegram_ids)
 
@@ -73,7 +75,7 @@ class AccessService:
             return await coordinated_cohorts(uow, actor)
 
 
-async def coordinated_cohorts(uow: UnitOfWork, actor: Actor) -> Sequence[Cohort]:
+async def coordinated_cohorts(uow: IdentityUnitOfWork, actor: Actor) -> Sequence[Cohort]:
     """Return the cohorts the actor coordinates, inside an open unit of work."""
     if actor.is_admin:
         return await uow.cohorts.list()
@@ -87,27 +89,10 @@ async def coordinated_cohorts(uow: UnitOfWork, actor: Actor) -> Sequence[Cohort]
     return await uow.cohorts.list(ids) if ids else []
 
 
-async def require_coordinator(uow: UnitOfWork, actor: Actor, cohort_id: int) -> None:
+async def require_coordinator(uow: IdentityUnitOfWork, actor: Actor, cohort_id: int) -> None:
     """Raise NotAllowed unless the actor coordinates the cohort (or is an admin)."""
     if actor.is_admin:
         return
     cohorts = await coordinated_cohorts(uow, actor)
     if cohort_id not in {c.id for c in cohorts}:
         raise NotAllowed("not a coordinator of this cohort")
-
-
-async def reading_scopes(uow: UnitOfWork, person: Person | None) -> tuple[list[str], int | None]:
-    """Return the scopes a person may read and the cohort their questions belong to."""
-    if person is None:
-        return [SCOPE_ALL], None
-    memberships = await uow.memberships.for_person(person.id)
-    keys: list[str] = []
-    for cohort_id in dict.fromkeys(m.cohort_id for m in memberships):
-        cohort = await uow.cohorts.get(cohort_id)
-        department = await uow.organisations.department(cohort.department_id) if cohort else None
-        if department is not None and department.key not in keys:
-            keys.append(department.key)
-    cohort_ids = list(dict.fromkeys(m.cohort_id for m in memberships))
-    student_of = [m.cohort_id for m in memberships if m.role is Role.STUDENT]
-    home = (student_of or cohort_ids or [None])[0]
-    return scopes_for(keys, cohort_ids), home

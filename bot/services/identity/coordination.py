@@ -20,8 +20,9 @@ from bot.services.identity.domain import (
     Role,
     SupervisionLink,
 )
+from bot.services.identity.ports import IdentityUnitOfWork
 from bot.services.kernel.errors import Invalid, NotAllowed, NotFound
-from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ def slugify(text: str) -> str:
 class CoordinationService:
     """Creates the structures people enrol into, and links students to supervisors."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory[IdentityUnitOfWork], clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
@@ -187,7 +188,7 @@ class CoordinationService:
 
     async def _audit(
         self,
-        uow: UnitOfWork,
+        uow: IdentityUnitOfWork,
         actor: Actor,
         action: str,
         cohort_id: int | None = None,
@@ -199,7 +200,7 @@ class CoordinationService:
         )
 
 
-async def _member(uow: UnitOfWork, cohort_id: int, person_id: int, role: Role) -> Person:
+async def _member(uow: IdentityUnitOfWork, cohort_id: int, person_id: int, role: Role) -> Person:
     people = await uow.memberships.people_in(cohort_id, role)
     for person in people:
         if person.id == person_id:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
-from bot.services.ports import HealthProbe
+from bot.services.kernel.ports import HealthProbe
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,8 @@ from bot.services.identity.domain import (
 )
 from bot.services.kernel.cpr import contains_cpr
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotFound
-from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
+from bot.services.onboarding.ports import OnboardingUnitOfWork
 from bot.services.reflection.schedules import join_schedule
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class EnrolmentService:
 
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: UnitOfWorkFactory[OnboardingUnitOfWork],
         clock: Clock,
         *,
         default_timezone: str,
@@ -82,7 +83,7 @@ class EnrolmentService:
         async with self._uow() as uow:
             return await self._check(uow, code)
 
-    async def _check(self, uow: UnitOfWork, code: str) -> InviteInfo | InviteProblem:
+    async def _check(self, uow: OnboardingUnitOfWork, code: str) -> InviteInfo | InviteProblem:
         invite = await uow.invites.by_code(code) if _CODE.match(code) else None
         if invite is None:
             return InviteProblem.UNKNOWN
@@ -107,8 +108,8 @@ class EnrolmentService:
         """Record consent and join the cohort; a repeated tap never uses the code twice."""
         async with self._uow() as uow:
             person = await uow.people.by_telegram_id(telegram_id)
-            if person is not None and (info := await self._joined_with(uow, person, code)):
-                return Enrolled(person, info, new_person=False, already_member=True)
+            if person is not None and (joined := await self._joined_with(uow, person, code)):
+                return Enrolled(person, joined, new_person=False, already_member=True)
             info = await self._check(uow, code)
             if isinstance(info, InviteProblem):
                 return info
@@ -154,7 +155,9 @@ class EnrolmentService:
         except Exception as exc:  # a welcome is a courtesy; never undo a finished enrolment
             log.error("welcome for person %s not queued: %s", person.id, type(exc).__name__)
 
-    async def _joined_with(self, uow: UnitOfWork, person: Person, code: str) -> InviteInfo | None:
+    async def _joined_with(
+        self, uow: OnboardingUnitOfWork, person: Person, code: str
+    ) -> InviteInfo | None:
         """Return the invite's info when the person already has its role in its cohort."""
         invite = await uow.invites.by_code(code) if _CODE.match(code) else None
         if invite is None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
 from bot.services.identity.domain import Role
-from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
+from bot.services.privacy.ports import PrivacyUnitOfWork
 from bot.services.reflection.messages import retention_payload
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ class RetentionService:
 
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: UnitOfWorkFactory[PrivacyUnitOfWork],
         outbox: OutboxStore,
         clock: Clock,
         *,
@@ -74,7 +76,7 @@ class RetentionService:
 
 
 def _reminder(
-    person_id: int, chat_id: int, cohort_id: int, payload: dict, now: datetime
+    person_id: int, chat_id: int, cohort_id: int, payload: dict[str, Any], now: datetime
 ) -> OutgoingMessage:
     """Return the export reminder, once per cohort and student."""
     return OutgoingMessage(

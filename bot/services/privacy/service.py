@@ -8,7 +8,8 @@ from datetime import datetime
 from bot.services.feedback.types import FeedbackRequest
 from bot.services.identity.domain import AuditEntry, Cohort, Person, Question, Role
 from bot.services.kernel.errors import NotFound
-from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
+from bot.services.privacy.ports import PrivacyUnitOfWork
 from bot.services.reflection.types import Goal, Reflection
 
 
@@ -38,7 +39,7 @@ class PersonalData:
 class PrivacyService:
     """Export and erasure on the person's own request."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory[PrivacyUnitOfWork], clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

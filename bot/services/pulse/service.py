@@ -18,14 +18,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
-from bot.services.delivery.quiet_hours import DEFAULT_QUIET, FeedbackConfig, deliver_at
+from bot.services.delivery.quiet_hours import DEFAULT_QUIET, deliver_at
 from bot.services.identity.access import Actor, require_coordinator
 from bot.services.identity.domain import AuditEntry
 from bot.services.kernel.errors import NotFound
-from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.kernel.figures import MIN_GROUP, monday_of
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
+from bot.services.pulse.config import PulseConfig
 from bot.services.pulse.messages import pulse_payload
+from bot.services.pulse.ports import PulseUnitOfWork
 from bot.services.pulse.types import SCORES, PulseAsk, PulseOutcome, PulseRecipient
-from bot.services.reports.service import MIN_GROUP, monday_of
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -63,7 +65,11 @@ class PulseService:
     """Asks the weekly pulse, counts the anonymous answers, and switches it per cohort."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, outbox: OutboxStore, clock: Clock, config: FeedbackConfig
+        self,
+        uow: UnitOfWorkFactory[PulseUnitOfWork],
+        outbox: OutboxStore,
+        clock: Clock,
+        config: PulseConfig,
     ) -> None:
         self._uow = uow
         self._outbox = outbox
@@ -78,7 +84,7 @@ class PulseService:
         queued = 0
         for zone in zones:
             try:
-                week = pulse_week(now, zone, self._config.pulse_weekday, self._config.pulse_hour)
+                week = pulse_week(now, zone, self._config.weekday, self._config.hour)
             except (ZoneInfoNotFoundError, ValueError):
                 log.warning("pulse: unknown time zone %r skipped", zone)
                 continue

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from bot.services.identity.access import (
     Actor,
     coordinated_cohorts,
-    reading_scopes,
     require_coordinator,
 )
 from bot.services.identity.domain import Cohort, Person, Question, Role
 from bot.services.kernel.errors import Invalid, NotAllowed, NotFound
-from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 from bot.services.questions.gaps import Gap, clean_text, group_gaps
-from bot.services.questions.knowledge import Answer, Answerer
+from bot.services.questions.knowledge import SCOPE_ALL, Answer, Answerer, scopes_for
+from bot.services.questions.ports import QuestionsUnitOfWork
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_LENGTH = 1000
@@ -72,12 +72,32 @@ def reply_target(awaiting: str | None) -> int | None:
     return int(rest) if rest.isdigit() else None
 
 
+async def reading_scopes(
+    uow: QuestionsUnitOfWork, person: Person | None
+) -> tuple[list[str], int | None]:
+    """Return the scopes a person may read and the cohort their questions belong to."""
+    if person is None:
+        return [SCOPE_ALL], None
+    memberships = await uow.memberships.for_person(person.id)
+    keys: list[str] = []
+    for cohort_id in dict.fromkeys(m.cohort_id for m in memberships):
+        cohort = await uow.cohorts.get(cohort_id)
+        department = await uow.organisations.department(cohort.department_id) if cohort else None
+        if department is not None and department.key not in keys:
+            keys.append(department.key)
+    cohort_ids = list(dict.fromkeys(m.cohort_id for m in memberships))
+    student_of = [m.cohort_id for m in memberships if m.role is Role.STUDENT]
+    candidates = student_of or cohort_ids
+    home = candidates[0] if candidates else None
+    return scopes_for(keys, cohort_ids), home
+
+
 class QuestionService:
     """Answers questions in the asker's scopes and passes the hard ones to coordinators."""
 
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: UnitOfWorkFactory[QuestionsUnitOfWork],
         clock: Clock,
         answerer: Answerer | None,
         admin_telegram_ids: Sequence[int],
@@ -220,7 +240,9 @@ class QuestionService:
             log.error("answerer failed: %s", type(exc).__name__)
             return NO_ANSWER
 
-    async def _responders(self, uow: UnitOfWork, question: Question) -> tuple[Person, ...]:
+    async def _responders(
+        self, uow: QuestionsUnitOfWork, question: Question
+    ) -> tuple[Person, ...]:
         """Return the cohort's reachable coordinators, or else the admins, minus the asker."""
         people: Sequence[Person] = []
         if question.cohort_id is not None:
@@ -232,7 +254,7 @@ class QuestionService:
         return tuple(p for p in admins if p and p.active and p.id != question.person_id)
 
     async def _require_responder(
-        self, uow: UnitOfWork, person: Person, question: Question
+        self, uow: QuestionsUnitOfWork, person: Person, question: Question
     ) -> None:
         """Raise NotAllowed unless the person may answer this handed-off question."""
         actor = Actor(f"person:{person.id}", person.id, person.telegram_id in self._admins)
@@ -245,7 +267,7 @@ class QuestionService:
         await require_coordinator(uow, actor, question.cohort_id)
 
 
-async def _person(uow: UnitOfWork, telegram_id: int) -> Person:
+async def _person(uow: QuestionsUnitOfWork, telegram_id: int) -> Person:
     """Return the enrolled person with this Telegram id; raise NotAllowed otherwise."""
     person = await uow.people.by_telegram_id(telegram_id)
     if person is None:
@@ -253,7 +275,7 @@ async def _person(uow: UnitOfWork, telegram_id: int) -> Person:
     return person
 
 
-async def _own_question(uow: UnitOfWork, telegram_id: int, question_id: int) -> Question:
+async def _own_question(uow: QuestionsUnitOfWork, telegram_id: int, question_id: int) -> Question:
     """Return the question when this Telegram user asked it; raise otherwise."""
     person = await _person(uow, telegram_id)
     question = await uow.questions.get(question_id)

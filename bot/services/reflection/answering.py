@@ -11,8 +11,9 @@ from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
 from bot.services.identity.domain import Person
 from bot.services.kernel.cpr import contains_cpr
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotFound, ServiceError
-from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 from bot.services.reflection.flow import choose_prompt, steps_of, streak
+from bot.services.reflection.ports import ReflectionUnitOfWork
 from bot.services.reflection.prompt_library import Model, Phase, PromptLibrary, phase_of
 from bot.services.reflection.prompting import ReflectionConfig, render_prompt
 from bot.services.reflection.schedules import local_today
@@ -59,7 +60,7 @@ class ReflectionService:
 
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: UnitOfWorkFactory[ReflectionUnitOfWork],
         outbox: OutboxStore,
         clock: Clock,
         library: PromptLibrary,
@@ -194,7 +195,9 @@ class ReflectionService:
                 return self._step(moved, person.language)
             return await self._finished(uow, person, moved)
 
-    async def _finished(self, uow: UnitOfWork, person: Person, entry: Reflection) -> Finished:
+    async def _finished(
+        self, uow: ReflectionUnitOfWork, person: Person, entry: Reflection
+    ) -> Finished:
         """Return the finish: the streak, the open goals, whether a supervisor can see it."""
         first = entry.entry_date - timedelta(days=STREAK_DAYS)
         history = await uow.reflections.since([person.id], first)
@@ -211,7 +214,7 @@ class ReflectionService:
         return Step(entry, index + 1, len(steps), steps[index].question, intro)
 
     async def _own(
-        self, uow: UnitOfWork, telegram_id: int, entry_id: int
+        self, uow: ReflectionUnitOfWork, telegram_id: int, entry_id: int
     ) -> tuple[Person, Reflection]:
         """Return the person and their entry; NotFound for anyone else's or a forged id."""
         person = await uow.people.by_telegram_id(telegram_id)
@@ -221,7 +224,12 @@ class ReflectionService:
         return person, entry
 
     async def _prompt_for(
-        self, uow: UnitOfWork, person: Person, entry: Reflection, model: Model, hard: bool
+        self,
+        uow: ReflectionUnitOfWork,
+        person: Person,
+        entry: Reflection,
+        model: Model,
+        hard: bool,
     ) -> str:
         """Return the id of a prompt of the wanted model for this entry."""
         cohort = await uow.cohorts.get(entry.cohort_id) if entry.cohort_id else None
@@ -240,7 +248,9 @@ class ReflectionService:
             theme="hard_shift" if hard else None,
         ).id
 
-    async def _new_now(self, uow: UnitOfWork, person: Person, now: datetime) -> Reflection:
+    async def _new_now(
+        self, uow: ReflectionUnitOfWork, person: Person, now: datetime
+    ) -> Reflection:
         """Create a self-started entry with a daily prompt, already being answered."""
         schedule = await uow.schedules.get(person.id)
         cohort_id = schedule.cohort_id if schedule else None

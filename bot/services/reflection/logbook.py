@@ -11,8 +11,9 @@ from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
 from bot.services.identity.domain import Person, Role
 from bot.services.kernel.cpr import contains_cpr
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
-from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 from bot.services.reflection.messages import shared_payload
+from bot.services.reflection.ports import ReflectionUnitOfWork
 from bot.services.reflection.types import Goal, Page, Reflection
 
 PAGE_SIZE = 5
@@ -49,7 +50,9 @@ def awaited_goal(value: str | None) -> int | None:
 class LogbookService:
     """Entries, goals and sharing."""
 
-    def __init__(self, uow: UnitOfWorkFactory, outbox: OutboxStore, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory[ReflectionUnitOfWork], outbox: OutboxStore, clock: Clock
+    ) -> None:
         self._uow = uow
         self._outbox = outbox
         self._clock = clock
@@ -181,7 +184,7 @@ def _notice(
     )
 
 
-async def _person(uow: UnitOfWork, telegram_id: int) -> Person:
+async def _person(uow: ReflectionUnitOfWork, telegram_id: int) -> Person:
     """Return the enrolled person; NotAllowed otherwise."""
     person = await uow.people.by_telegram_id(telegram_id)
     if person is None:
@@ -189,7 +192,7 @@ async def _person(uow: UnitOfWork, telegram_id: int) -> Person:
     return person
 
 
-async def _student(uow: UnitOfWork, telegram_id: int) -> Person:
+async def _student(uow: ReflectionUnitOfWork, telegram_id: int) -> Person:
     """Return the person when they are a student in some cohort; NotAllowed otherwise."""
     person = await _person(uow, telegram_id)
     if not any(m.role is Role.STUDENT for m in await uow.memberships.for_person(person.id)):
@@ -197,7 +200,7 @@ async def _student(uow: UnitOfWork, telegram_id: int) -> Person:
     return person
 
 
-async def _own_entry(uow: UnitOfWork, person: Person, entry_id: int) -> Reflection:
+async def _own_entry(uow: ReflectionUnitOfWork, person: Person, entry_id: int) -> Reflection:
     """Return the person's own entry; NotFound for anyone else's."""
     entry = await uow.reflections.get(entry_id)
     if entry is None or entry.person_id != person.id:
@@ -205,7 +208,7 @@ async def _own_entry(uow: UnitOfWork, person: Person, entry_id: int) -> Reflecti
     return entry
 
 
-async def _own_goal(uow: UnitOfWork, person: Person, goal_id: int) -> Goal:
+async def _own_goal(uow: ReflectionUnitOfWork, person: Person, goal_id: int) -> Goal:
     """Return the person's own goal; NotFound for anyone else's."""
     goal = await uow.goals.get(goal_id)
     if goal is None or goal.person_id != person.id:
@@ -213,7 +216,7 @@ async def _own_goal(uow: UnitOfWork, person: Person, goal_id: int) -> Goal:
     return goal
 
 
-async def _supervisors(uow: UnitOfWork, person: Person) -> list[Person]:
+async def _supervisors(uow: ReflectionUnitOfWork, person: Person) -> list[Person]:
     """Return the student's linked supervisors who can still be reached."""
     found = []
     for link in await uow.links.supervisors_of(person.id):

@@ -13,9 +13,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
-from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 from bot.services.reflection.flow import (
     PromptChoice,
     choose_prompt,
@@ -24,6 +25,7 @@ from bot.services.reflection.flow import (
     wants_gibbs,
 )
 from bot.services.reflection.messages import prompt_payload
+from bot.services.reflection.ports import ReflectionUnitOfWork
 from bot.services.reflection.prompt_library import Model, PromptLibrary, phase_of
 from bot.services.reflection.schedule_rules import next_slot
 from bot.services.reflection.types import DueStudent, Move, NewReflection, Reflection
@@ -59,7 +61,7 @@ class PromptScheduler:
 
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: UnitOfWorkFactory[ReflectionUnitOfWork],
         outbox: OutboxStore,
         clock: Clock,
         library: PromptLibrary,
@@ -136,7 +138,9 @@ class PromptScheduler:
             new = [self._new_entry(d, by_person.get(d.person.id, []), now) for d in sending]
             await uow.reflections.add_slots(new)
             await uow.commit()
-            stored = await uow.reflections.for_slots([(e.person_id, e.slot_date) for e in new])
+            stored = await uow.reflections.for_slots(
+                [(e.person_id, e.slot_date) for e in new if e.slot_date is not None]
+            )
         return {entry.person_id: entry for entry in stored}
 
     def _new_entry(
@@ -197,7 +201,7 @@ class PromptScheduler:
 
 def render_prompt(
     entry: Reflection, library: PromptLibrary, language: str, *, reminder: bool = False
-) -> dict:
+) -> dict[str, Any]:
     """Return the outbox payload of an entry's prompt: intro, first question, buttons."""
     steps = steps_of(entry, library, language)
     prompt = library.get(entry.prompt_id)

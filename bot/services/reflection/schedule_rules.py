@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.services.delivery.quiet_hours import in_quiet_hours
 from bot.services.reflection.types import PromptMode, Schedule, Shift
 
 MINUTES_PER_DAY = 24 * 60
@@ -22,15 +23,6 @@ SHIFT_ENDS = {
     Shift.NIGHT: (1, time(7, 0)),
 }
 SHIFT_STARTS = {Shift.DAY: time(7, 0), Shift.EVENING: time(15, 0), Shift.NIGHT: time(23, 0)}
-
-
-def in_quiet_hours(minute: int, start: int, end: int) -> bool:
-    """Return whether a minute of the day lies in quiet hours [start, end)."""
-    if start == end:
-        return False
-    if start < end:
-        return start <= minute < end
-    return minute >= start or minute < end
 
 
 def slot_local_time(schedule: Schedule, shift_date: date) -> datetime:

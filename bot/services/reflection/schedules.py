@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from bot.services.identity.access import Actor, require_coordinator
 from bot.services.identity.domain import Cohort, Person, Role
 from bot.services.kernel.errors import Invalid, NotAllowed
-from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
+from bot.services.reflection.ports import ReflectionUnitOfWork
 from bot.services.reflection.schedule_rules import next_slot
 from bot.services.reflection.types import PromptMode, Schedule, Shift
 
@@ -57,7 +58,7 @@ def default_schedule(person_id: int, cohort: Cohort) -> Schedule:
 class ScheduleService:
     """Keeps students' schedules and their next slots."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory[ReflectionUnitOfWork], clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
@@ -113,13 +114,15 @@ class ScheduleService:
             raise Invalid(f"unknown settings: {sorted(unknown)}")
         try:
             if "mode" in fields:
-                fields["mode"] = PromptMode(fields["mode"])
+                fields["mode"] = PromptMode(str(fields["mode"]))
             if "shift" in fields:
-                fields["shift"] = Shift(fields["shift"])
+                fields["shift"] = Shift(str(fields["shift"]))
         except ValueError as exc:
             raise Invalid(str(exc)) from exc
         if "shift" in fields and "quiet_start" not in fields:
-            fields["quiet_start"], fields["quiet_end"] = QUIET_FOR_SHIFT[fields["shift"]]
+            fields["quiet_start"], fields["quiet_end"] = QUIET_FOR_SHIFT[
+                Shift(str(fields["shift"]))
+            ]
         _check_minutes(fields)
         return await self._update(telegram_id, **fields)
 
@@ -163,13 +166,15 @@ class ScheduleService:
         return ScheduleView(saved, person, cohort)
 
     async def _save(
-        self, uow: UnitOfWork, schedule: Schedule, person: Person, cohort: Cohort | None
+        self, uow: ReflectionUnitOfWork, schedule: Schedule, person: Person, cohort: Cohort | None
     ) -> Schedule:
         """Store the schedule with its next slot from now."""
         return await save_schedule(uow, schedule, person, cohort, self._clock)
 
 
-async def join_schedule(uow: UnitOfWork, person: Person, cohort: Cohort, clock: Clock) -> Schedule:
+async def join_schedule(
+    uow: ReflectionUnitOfWork, person: Person, cohort: Cohort, clock: Clock
+) -> Schedule:
     """Give a student joining a cohort its default schedule, inside the caller's transaction.
 
     A student keeps their own choices when they join a later placement; an earlier or
@@ -187,7 +192,11 @@ async def join_schedule(uow: UnitOfWork, person: Person, cohort: Cohort, clock: 
 
 
 async def save_schedule(
-    uow: UnitOfWork, schedule: Schedule, person: Person, cohort: Cohort | None, clock: Clock
+    uow: ReflectionUnitOfWork,
+    schedule: Schedule,
+    person: Person,
+    cohort: Cohort | None,
+    clock: Clock,
 ) -> Schedule:
     """Store a schedule with its next slot computed from now."""
     period = (cohort.starts_on, cohort.ends_on) if cohort else None
@@ -201,7 +210,7 @@ def local_today(person: Person, clock: Clock) -> date:
     return clock.now().astimezone(ZoneInfo(person.timezone)).date()
 
 
-async def _student(uow: UnitOfWork, telegram_id: int) -> tuple[Person, Schedule]:
+async def _student(uow: ReflectionUnitOfWork, telegram_id: int) -> tuple[Person, Schedule]:
     """Return a student and their schedule; raise NotAllowed for anyone else."""
     person = await uow.people.by_telegram_id(telegram_id)
     if person is None:

@@ -22,7 +22,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.services.identity.access import Actor, require_coordinator
 from bot.services.identity.domain import Cohort
 from bot.services.kernel.errors import NotFound
-from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.kernel.figures import MIN_GROUP, monday_of
+from bot.services.kernel.ports import Clock, UnitOfWorkFactory
+from bot.services.reports.ports import ReportsUnitOfWork
 from bot.services.reports.types import (
     CohortActivity,
     CohortReport,
@@ -34,7 +36,6 @@ from bot.services.reports.types import (
     Window,
 )
 
-MIN_GROUP = 5
 WEEK = timedelta(days=7)
 PERIOD = timedelta(days=28)
 OVERDUE_DAYS = 7  # a conversation is overdue this many days after its date without a plan
@@ -61,11 +62,6 @@ def _per_week(entries: int, writers: int, window: Window) -> Figure:
     weeks = max(window.now - window.period_start, WEEK) / WEEK
     shown = writers >= MIN_GROUP
     return Figure(entries / writers / weeks if shown else None, Unit.PER_WEEK)
-
-
-def monday_of(day: date) -> date:
-    """Return the Monday of the week of `day` (weeks of the pulse run Monday to Sunday)."""
-    return day - timedelta(days=day.weekday())
 
 
 def pulse_weeks(now: datetime) -> list[date]:
@@ -154,7 +150,7 @@ def build_report(
 class ReportService:
     """Builds the coordinator's cohort report from aggregates the database computes."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory[ReportsUnitOfWork], clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

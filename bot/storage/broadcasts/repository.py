@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.broadcasts.types import Audience, Broadcast, BroadcastStatus
 from bot.services.delivery.outbox import MessageKind
+from bot.storage.base import affected
 from bot.storage.broadcasts.models import BroadcastRow
 
 FIELDS = {
@@ -111,7 +112,7 @@ class SqlBroadcastRepo:
             .values(status=to.value, **_columns(fields))
             .execution_options(synchronize_session=False)
         )
-        return (await self._s.execute(stmt)).rowcount == 1
+        return affected(await self._s.execute(stmt)) == 1
 
     async def with_status(
         self, statuses: Sequence[BroadcastStatus], created_by: int | None = None

@@ -25,6 +25,7 @@ from bot.services.conversations.types import (
     Unplanned,
 )
 from bot.services.identity.domain import Role
+from bot.storage.base import affected, dialect_name, table
 from bot.storage.conversations.models import ConversationRow
 from bot.storage.digest.repository import PERSON_COLUMNS, SqlDigestRepo, person_of, quiet_of
 from bot.storage.identity.models import CohortRow, MembershipRow, PersonRow, SupervisionLinkRow
@@ -32,10 +33,18 @@ from bot.storage.reflection.models import ScheduleRow
 
 __all__ = ["SqlConversationRepo", "SqlDigestRepo"]
 
-_C, _P, _S = ConversationRow.__table__, PersonRow.__table__, ScheduleRow.__table__
-_L, _M, _H = SupervisionLinkRow.__table__, MembershipRow.__table__, CohortRow.__table__
+_C, _P, _S = table(ConversationRow), table(PersonRow), table(ScheduleRow)
+_L, _M, _H = table(SupervisionLinkRow), table(MembershipRow), table(CohortRow)
 KIND_ORDER = {Kind.EXPECTATION: 0, Kind.MIDWAY: 1, Kind.FINAL: 2}
-FIELDS = ("id", "student_id", "cohort_id", "due_on", "remind_at", "reminded_at", "followup_at")
+FIELDS: tuple[str, ...] = (
+    "id",
+    "student_id",
+    "cohort_id",
+    "due_on",
+    "remind_at",
+    "reminded_at",
+    "followup_at",
+)
 FIELDS += ("asked_at", "plan", "plan_at", "entry_id")
 
 
@@ -124,7 +133,7 @@ class SqlConversationRepo:
         stmt = (
             update(_C).where(_C.c.id.in_(ids.scalar_subquery()), *free).values(reminded_at=token)
         )
-        return (await self._s.execute(stmt)).rowcount
+        return affected(await self._s.execute(stmt))
 
     async def claimed_reminders(self, now: datetime) -> Sequence[DueConversation]:
         """Return the reminders of the oldest claim not finished yet (one token)."""
@@ -218,11 +227,11 @@ class SqlConversationRepo:
     async def forget_orphan_plans(self) -> int:
         """Clear plans whose logbook entry was deleted (retention deletes the entries)."""
         stmt = update(_C).where(_C.c.plan.is_not(None), _C.c.entry_id.is_(None)).values(plan=None)
-        return (await self._s.execute(stmt)).rowcount
+        return affected(await self._s.execute(stmt))
 
     @property
     def _postgres(self) -> bool:
-        return self._s.bind.dialect.name == "postgresql"
+        return dialect_name(self._s) == "postgresql"
 
 
 def _due() -> Select[Any]:

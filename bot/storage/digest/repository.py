@@ -22,15 +22,16 @@ from bot.services.conversations.types import (
     WaitingRequest,
 )
 from bot.services.identity.domain import Person
+from bot.storage.base import dialect_name, table
 from bot.storage.conversations.models import ConversationRow, DigestRow
 from bot.storage.feedback.models import FeedbackRequestRow
 from bot.storage.identity.models import CohortRow, PersonRow, SupervisionLinkRow
 from bot.storage.reflection.models import ReflectionRow, ScheduleRow
 
 WAITING = ("open", "answering")
-_C, _P, _S = ConversationRow.__table__, PersonRow.__table__, ScheduleRow.__table__
-_L, _H, _D = SupervisionLinkRow.__table__, CohortRow.__table__, DigestRow.__table__
-_R, _F = ReflectionRow.__table__, FeedbackRequestRow.__table__
+_C, _P, _S = table(ConversationRow), table(PersonRow), table(ScheduleRow)
+_L, _H, _D = table(SupervisionLinkRow), table(CohortRow), table(DigestRow)
+_R, _F = table(ReflectionRow), table(FeedbackRequestRow)
 PERSON = ("id", "telegram_id", "display_name", "language", "timezone", "consent_at", "active")
 PERSON_COLUMNS = (
     *(_P.c[name].label(f"p_{name}") for name in PERSON),
@@ -155,7 +156,7 @@ class SqlDigestRepo:
         """Record the week's digest of these supervisors (a repeat is skipped)."""
         if not person_ids:
             return
-        postgres = self._s.bind.dialect.name == "postgresql"
+        postgres = dialect_name(self._s) == "postgresql"
         insert = postgresql.insert if postgres else sqlite.insert
         rows = [{"person_id": p, "week_start": week_start, "queued_at": now} for p in person_ids]
         stmt = insert(DigestRow).on_conflict_do_nothing(index_elements=["person_id", "week_start"])

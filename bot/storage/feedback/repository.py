@@ -16,14 +16,15 @@ from bot.services.feedback.types import (
     NudgeMove,
     RequestStatus,
 )
+from bot.storage.base import affected, table
 from bot.storage.feedback.models import FeedbackNudgeRow, FeedbackRequestRow
 from bot.storage.identity.models import CohortRow, PersonRow
 from bot.storage.reflection.models import ScheduleRow
 from bot.storage.reflection.schedules import DUE_COLUMNS, due_student
 
 _R = FeedbackRequestRow
-_N, _S = FeedbackNudgeRow.__table__, ScheduleRow.__table__
-_P, _C = PersonRow.__table__, CohortRow.__table__
+_N, _S = table(FeedbackNudgeRow), table(ScheduleRow)
+_P, _C = table(PersonRow), table(CohortRow)
 # Requests the student is still writing or must finish (their action), newest first.
 CURRENT = (
     RequestStatus.DRAFT,
@@ -80,7 +81,7 @@ class SqlFeedbackRepo:
             .values(**_values(fields))
             .execution_options(synchronize_session=False)
         )
-        if (await self._s.execute(stmt)).rowcount != 1:
+        if affected(await self._s.execute(stmt)) != 1:
             return None
         return await self.get(request_id)
 
@@ -149,7 +150,7 @@ class SqlFeedbackRepo:
             .where(_N.c.person_id.is_(None))
         )
         result = await self._s.execute(insert(_N).from_select(["person_id"], missing))
-        return max(result.rowcount or 0, 0)
+        return max(affected(result) or 0, 0)
 
     async def due_nudges(self, now: datetime, limit: int) -> Sequence[DueNudge]:
         """Return nudges whose moment has come or is not computed yet, with what they need."""

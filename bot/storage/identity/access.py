@@ -14,6 +14,7 @@ from bot.services.identity.domain import (
     Role,
     SupervisionLink,
 )
+from bot.storage.base import affected
 from bot.storage.identity import convert
 from bot.storage.identity.models import AuditRow, InviteRow, SupervisionLinkRow
 from bot.storage.identity.repositories import Repo
@@ -63,7 +64,7 @@ class SqlInviteRepo(Repo):
             .execution_options(synchronize_session=False)
         )
         result = await self._s.execute(stmt)
-        return result.rowcount == 1
+        return affected(result) == 1
 
     async def revoke(self, invite_id: int, now: datetime) -> None:
         """Revoke an invite."""

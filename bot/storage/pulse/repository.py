@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.identity.domain import Role
 from bot.services.pulse.types import PulseAsk, PulseRecipient
+from bot.storage.base import dialect_name
 from bot.storage.identity.models import CohortRow, MembershipRow, PersonRow
 from bot.storage.pulse.models import PulseAskRow, PulseResponseRow
 
@@ -80,7 +81,7 @@ class SqlPulseRepo:
         """Store that students were asked (skipping any already stored for the week)."""
         if not asks:
             return
-        insert = postgresql.insert if self._s.bind.dialect.name == "postgresql" else sqlite.insert
+        insert = postgresql.insert if dialect_name(self._s) == "postgresql" else sqlite.insert
         stmt = insert(A).on_conflict_do_nothing(index_elements=["person_id", "week_start"])
         rows = [
             {

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.identity.domain import Question
+from bot.storage.base import affected
 from bot.storage.identity import convert
 from bot.storage.questions.models import QuestionForwardRow, QuestionRow
 
@@ -63,7 +64,7 @@ class SqlQuestionRepo:
             .execution_options(synchronize_session=False)
         )
         result = await self._s.execute(stmt)
-        return result.rowcount == 1
+        return affected(result) == 1
 
     async def record_reply(
         self, question_id: int, replier_id: int, text: str, now: datetime

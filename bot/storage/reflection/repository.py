@@ -18,6 +18,7 @@ from bot.services.reflection.types import (
     NewReflection,
     Reflection,
 )
+from bot.storage.base import affected, dialect_name
 from bot.storage.reflection.models import GoalRow, ReflectionRow
 
 OPEN = [s.value for s in OPEN_STATUSES]
@@ -56,7 +57,7 @@ def columns(fields: dict[str, object]) -> dict[str, object]:
     """Turn domain values (answers as dataclasses, enums) into column values."""
     values: dict[str, object] = {}
     for name, value in fields.items():
-        if name == "answers":
+        if name == "answers" and isinstance(value, Sequence):
             value = [{"key": a.key, "question": a.question, "text": a.text} for a in value]
         values[name] = value.value if hasattr(value, "value") else value
     return values
@@ -79,7 +80,7 @@ class SqlReflectionRepo:
         """Insert scheduled entries, skipping slots that already have one."""
         if not entries:
             return
-        postgres = self._s.bind.dialect.name == "postgresql"
+        postgres = dialect_name(self._s) == "postgresql"
         insert = postgresql.insert if postgres else sqlite.insert
         rows = [{**columns(_new_values(e)), "answers": [], "step": 0} for e in entries]
         stmt = insert(ReflectionRow).on_conflict_do_nothing(
@@ -126,7 +127,7 @@ class SqlReflectionRepo:
             .values(**columns(fields))
             .execution_options(synchronize_session=False)
         )
-        if (await self._s.execute(stmt)).rowcount != 1:
+        if affected(await self._s.execute(stmt)) != 1:
             return None
         return await self.get(entry_id)
 
@@ -160,7 +161,7 @@ class SqlReflectionRepo:
             .values(status=EntryStatus.EXPIRED.value)
             .execution_options(synchronize_session=False)
         )
-        return (await self._s.execute(stmt)).rowcount
+        return affected(await self._s.execute(stmt))
 
     async def page(self, person_id: int, offset: int, limit: int) -> tuple[list[Reflection], int]:
         """Return entries with at least one answer, newest first, and their number."""
@@ -210,7 +211,7 @@ class SqlReflectionRepo:
             delete(ReflectionRow).where(ReflectionRow.cohort_id.in_(ids))
         )
         await self._s.execute(delete(GoalRow).where(GoalRow.cohort_id.in_(ids)))
-        return result.rowcount
+        return affected(result)
 
 
 class SqlGoalRepo:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.identity.domain import Cohort, Person, Profession
 from bot.services.reflection.types import DueStudent, Move, PromptMode, Schedule, Shift
+from bot.storage.base import table
 from bot.storage.identity.models import CohortRow, PersonRow
 from bot.storage.reflection.models import ScheduleRow
 from bot.storage.reflection.repository import columns
@@ -118,7 +119,7 @@ class SqlScheduleRepo:
         return {pid: (start, end) for pid, start, end in rows}
 
 
-_S, _P, _C = ScheduleRow.__table__, PersonRow.__table__, CohortRow.__table__
+_S, _P, _C = table(ScheduleRow), table(PersonRow), table(CohortRow)
 _PERSON = ("id", "telegram_id", "display_name", "language", "timezone", "consent_at", "active")
 _COHORT = ("id", "department_id", "name", "profession", "starts_on", "ends_on")
 _COHORT_PROMPTS = ("prompt_shift", "prompt_days", "prompt_minutes")
@@ -136,11 +137,13 @@ def due_student(row: Any) -> DueStudent:
     cohort = None
     if m["c_id"] is not None:
         cohort = Cohort(
-            *(m[f"c_{name}"] for name in _COHORT[:3]),
-            Profession(m["c_profession"]),
-            m["c_starts_on"],
-            m["c_ends_on"],
-            None,
-            *(m[f"c_{name}"] for name in _COHORT_PROMPTS),
+            id=m["c_id"],
+            department_id=m["c_department_id"],
+            name=m["c_name"],
+            profession=Profession(m["c_profession"]),
+            starts_on=m["c_starts_on"],
+            ends_on=m["c_ends_on"],
+            welcome=None,
+            **{name: m[f"c_{name}"] for name in _COHORT_PROMPTS},
         )
     return DueStudent(schedule(row), person, cohort)

@@ -9,8 +9,19 @@ SQL too, with window functions (SQLite has no percentile function).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    Select,
+    and_,
+    case,
+    distinct,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.identity.domain import Role
@@ -21,6 +32,7 @@ from bot.services.reports.types import (
     FeedbackCounts,
     Window,
 )
+from bot.storage.base import dialect_name
 from bot.storage.conversations.models import ConversationRow
 from bot.storage.feedback.models import FeedbackRequestRow
 from bot.storage.identity.models import MembershipRow, SupervisionLinkRow
@@ -32,18 +44,20 @@ F = FeedbackRequestRow
 WAITING = ("open", "answering")
 
 
-def _students(cohort_id: int) -> Select[tuple[int]]:
+def _students(cohort_id: int) -> Select[int]:
     return select(MembershipRow.person_id).where(
         MembershipRow.cohort_id == cohort_id, MembershipRow.role == Role.STUDENT.value
     )
 
 
-def _count_if(condition: ColumnElement[bool], column: ColumnElement[int]) -> ColumnElement[int]:
+def _count_if(
+    condition: ColumnElement[bool], column: ColumnExpressionArgument[int]
+) -> ColumnElement[int]:
     return func.count(case((condition, column)))
 
 
 def _people_if(
-    condition: ColumnElement[bool], person: ColumnElement[int] = R.person_id
+    condition: ColumnElement[bool], person: ColumnExpressionArgument[int] = R.person_id
 ) -> ColumnElement[int]:
     return func.count(distinct(case((condition, person))))
 
@@ -94,7 +108,7 @@ class SqlReportRepo:
             _count_if(acted, F.id),
         ).where(F.cohort_id == cohort_id, F.student_id.in_(_students(cohort_id)))
         row = (await self._s.execute(stmt)).one()
-        names = ("sent", "senders", "answered", "answered_students", "open_now")
+        names: tuple[str, ...] = ("sent", "senders", "answered", "answered_students", "open_now")
         names += ("expired", "declined", "verbal", "actions")
         counts = dict(zip(names, row, strict=True))
         median = await self._median_answer_seconds(cohort_id, window)
@@ -102,7 +116,8 @@ class SqlReportRepo:
 
     async def _median_answer_seconds(self, cohort_id: int, window: Window) -> float | None:
         """Return the median of answered_at - sent_at (seconds) over the answered requests."""
-        if self._s.bind.dialect.name == "postgresql":
+        seconds: ColumnElement[Any]
+        if dialect_name(self._s) == "postgresql":
             seconds = func.extract("epoch", F.answered_at - F.sent_at)
         else:
             seconds = (func.julianday(F.answered_at) - func.julianday(F.sent_at)) * 86400.0

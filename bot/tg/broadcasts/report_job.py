@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application
 
 from bot.context import BotContext
 from bot.i18n import gettext_for
@@ -16,6 +17,7 @@ from bot.services.broadcasts.types import Progress, counts
 from bot.tg.broadcasts.texts import report_text
 
 log = logging.getLogger(__name__)
+REPORT_JOB = "broadcast-reports"
 
 
 class BroadcastReporter:
@@ -67,3 +69,18 @@ async def show_report(bot: Bot, progress: Progress) -> bool:
         log.warning("broadcast %s: report not edited yet: %s", broadcast.id, type(exc).__name__)
         return False
     return True
+
+
+def schedule_reports(application: Application, seconds: float) -> None:
+    """Add the delivery-report job (it edits Telegram messages, so it lives with Telegram)."""
+    queue = application.job_queue
+    if queue is None:
+        log.warning("no job queue: broadcast delivery reports are off")
+        return
+    queue.run_repeating(
+        BroadcastReporter(seconds),
+        interval=seconds,
+        first=seconds,
+        name=REPORT_JOB,
+        job_kwargs={"id": REPORT_JOB, "replace_existing": True},
+    )

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_decimal, format_percent
 
 from bot.i18n import N_, Gettext
-from bot.services.reports.service import MIN_GROUP
+from bot.services.kernel.figures import MIN_GROUP
 from bot.services.reports.types import CohortReport, Figure, PulseFigures, Unit
 from bot.tg.kit.render import esc
 

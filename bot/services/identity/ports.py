@@ -1,15 +1,12 @@
-"""The Protocols that services depend on; adapters implement them."""
+"""The identity ports: repositories of organisations, cohorts, people, memberships, invites,
+links and the audit log, and the unit of work over them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
-from bot.services.broadcasts.types import BroadcastRepo
-from bot.services.conversations.types import ConversationRepo, DigestRepo
-from bot.services.feedback.types import FeedbackRepo
 from bot.services.identity.domain import (
     AuditEntry,
     Cohort,
@@ -19,21 +16,10 @@ from bot.services.identity.domain import (
     Organisation,
     Person,
     Profession,
-    Question,
     Role,
     SupervisionLink,
 )
-from bot.services.pulse.types import PulseRepo
-from bot.services.reflection.types import GoalRepo, ReflectionRepo, ScheduleRepo
-from bot.services.reports.types import ReportRepo
-
-
-class Clock(Protocol):
-    """Tells the time (injected so tests can control it)."""
-
-    def now(self) -> datetime:
-        """Return the current time, timezone-aware UTC."""
-        ...
+from bot.services.kernel.ports import Transaction
 
 
 class OrganisationRepo(Protocol):
@@ -207,104 +193,40 @@ class AuditRepo(Protocol):
         ...
 
 
-class QuestionRepo(Protocol):
-    """Questions asked in the chat, their votes, hand-offs and coordinator replies."""
+class IdentityUnitOfWork(Transaction, Protocol):
+    """A transaction over who is who: the base of every domain's unit of work."""
 
-    async def add(self, question: Question) -> Question:
-        """Store a question (its id is ignored) and return it with its new id."""
+    @property
+    def organisations(self) -> OrganisationRepo:
+        """Organisations and departments."""
         ...
 
-    async def get(self, question_id: int) -> Question | None:
-        """Return a question by id."""
+    @property
+    def cohorts(self) -> CohortRepo:
+        """Cohorts."""
         ...
 
-    async def set_helpful(self, question_id: int, helpful: bool) -> None:
-        """Record the asker's vote (a later vote replaces it)."""
+    @property
+    def people(self) -> PersonRepo:
+        """People who have consented."""
         ...
 
-    async def mark_handed_off(self, question_id: int, now: datetime) -> bool:
-        """Mark the question as passed to a person; False when it already was."""
+    @property
+    def memberships(self) -> MembershipRepo:
+        """Roles in cohorts."""
         ...
 
-    async def record_reply(
-        self, question_id: int, replier_id: int, text: str, now: datetime
-    ) -> None:
-        """Store a coordinator's answer."""
+    @property
+    def invites(self) -> InviteRepo:
+        """Invite codes."""
         ...
 
-    async def add_forward(self, question_id: int, person_id: int, message_id: int) -> None:
-        """Remember the message a question was forwarded in, for reply-to routing."""
+    @property
+    def links(self) -> LinkRepo:
+        """Supervisor-student links."""
         ...
 
-    async def by_forward(self, person_id: int, message_id: int) -> Question | None:
-        """Return the question forwarded to this person in this message."""
-        ...
-
-    async def for_person(self, person_id: int) -> Sequence[Question]:
-        """Return a person's questions, oldest first."""
-        ...
-
-    async def gaps(
-        self, cohort_ids: Sequence[int] | None, include_anonymous: bool, limit: int = 500
-    ) -> Sequence[Question]:
-        """Return gap questions (abstained, voted down, or waiting for a person), newest first.
-
-        `cohort_ids=None` means every cohort; anonymous and cohort-less questions come
-        only with `include_anonymous`.
-        """
-        ...
-
-
-class UnitOfWork(Protocol):
-    """One transaction over all repositories; commit explicitly, roll back on error."""
-
-    organisations: OrganisationRepo
-    cohorts: CohortRepo
-    people: PersonRepo
-    memberships: MembershipRepo
-    invites: InviteRepo
-    links: LinkRepo
-    audit: AuditRepo
-    questions: QuestionRepo
-    broadcasts: BroadcastRepo
-    schedules: ScheduleRepo
-    reflections: ReflectionRepo
-    goals: GoalRepo
-    reports: ReportRepo
-    feedback: FeedbackRepo
-    conversations: ConversationRepo
-    digests: DigestRepo
-    pulse: PulseRepo
-
-    async def __aenter__(self) -> Self:
-        """Begin the transaction."""
-        ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Roll back whatever was not committed and release the connection."""
-        ...
-
-    async def commit(self) -> None:
-        """Commit the transaction."""
-        ...
-
-
-class UnitOfWorkFactory(Protocol):
-    """Creates a fresh unit of work."""
-
-    def __call__(self) -> UnitOfWork:
-        """Return a new, not yet entered, unit of work."""
-        ...
-
-
-class HealthProbe(Protocol):
-    """Checks that a backing service answers."""
-
-    async def ping(self) -> None:
-        """Return when healthy; raise otherwise."""
+    @property
+    def audit(self) -> AuditRepo:
+        """The audit log."""
         ...

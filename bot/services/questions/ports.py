@@ -1,0 +1,67 @@
+"""The questions ports: stored questions, votes, forwards and replies, and the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.services.identity.domain import Question
+from bot.services.identity.ports import IdentityUnitOfWork
+
+
+class QuestionRepo(Protocol):
+    """Questions asked in the chat, their votes, hand-offs and coordinator replies."""
+
+    async def add(self, question: Question) -> Question:
+        """Store a question (its id is ignored) and return it with its new id."""
+        ...
+
+    async def get(self, question_id: int) -> Question | None:
+        """Return a question by id."""
+        ...
+
+    async def set_helpful(self, question_id: int, helpful: bool) -> None:
+        """Record the asker's vote (a later vote replaces it)."""
+        ...
+
+    async def mark_handed_off(self, question_id: int, now: datetime) -> bool:
+        """Mark the question as passed to a person; False when it already was."""
+        ...
+
+    async def record_reply(
+        self, question_id: int, replier_id: int, text: str, now: datetime
+    ) -> None:
+        """Store a coordinator's answer."""
+        ...
+
+    async def add_forward(self, question_id: int, person_id: int, message_id: int) -> None:
+        """Remember the message a question was forwarded in, for reply-to routing."""
+        ...
+
+    async def by_forward(self, person_id: int, message_id: int) -> Question | None:
+        """Return the question forwarded to this person in this message."""
+        ...
+
+    async def for_person(self, person_id: int) -> Sequence[Question]:
+        """Return a person's questions, oldest first."""
+        ...
+
+    async def gaps(
+        self, cohort_ids: Sequence[int] | None, include_anonymous: bool, limit: int = 500
+    ) -> Sequence[Question]:
+        """Return gap questions (abstained, voted down, or waiting for a person), newest first.
+
+        `cohort_ids=None` means every cohort; anonymous and cohort-less questions come
+        only with `include_anonymous`.
+        """
+        ...
+
+
+class QuestionsUnitOfWork(IdentityUnitOfWork, Protocol):
+    """A transaction over people and their questions."""
+
+    @property
+    def questions(self) -> QuestionRepo:
+        """Questions asked in the chat."""
+        ...
