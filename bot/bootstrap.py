@@ -226,7 +226,9 @@ def build_application(
         .get_updates_read_timeout(45)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # PTB types the limiter by the bot's generic, which ApplicationBuilder() fixes at
+        # ExtBot[None]; the limiter works for any bot.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if settings.bot_mode is BotMode.WEBHOOK:
         builder = builder.updater(None)
     application: BotApplication = builder.build()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.services.broadcasts.introductions import IntroductionService
 from bot.services.broadcasts.reports import BroadcastReports
@@ -76,4 +77,5 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, BotData]):
 
 
 CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData)
-BotApplication = Application[ExtBot[None], BotContext, dict, dict, BotData, None]
+# The job queue's own context type is PTB's default; jobs receive a BotContext all the same.
+BotApplication = Application[ExtBot[None], BotContext, dict, dict, BotData, JobQueue[Any]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from bot.bootstrap import open_services
 from bot.config import Settings
@@ -39,7 +40,7 @@ async def gaps_cmd(args: argparse.Namespace, settings: Settings) -> int:
             (await services.coordination.find_cohort(args.cohort)).id if args.cohort else None
         )
         gaps = await services.questions.gaps(Actor.cli(), cohort_id)
-    rows = [as_dict(g) for g in gaps]
+    rows: list[dict[str, Any]] = [as_dict(g) for g in gaps]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
@@ -163,8 +164,9 @@ class KnowledgeIndex:
         self, vector: list[float], k: int, scopes: Sequence[str], name: str = CHUNKS
     ) -> list[tuple[str, float]]:
         """Return (id, cosine similarity) of the k nearest entries within the scopes."""
+        where: dict[str, Any] = {"scope": {"$in": list(scopes)}}
         found = self.stores[name].similarity_search_by_vector_with_relevance_scores(
-            vector, k=k, filter={"scope": {"$in": list(scopes)}}
+            vector, k=k, filter=where
         )
         return [(doc.id or "", 1.0 - distance) for doc, distance in found]
 

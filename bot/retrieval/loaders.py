@@ -96,7 +96,7 @@ class PdfPageLoader(BaseLoader):
         from pypdf import PdfReader
 
         reader = PdfReader(self.path)
-        info = reader.metadata or {}
+        info: object = reader.metadata or {}
         meta = {"title": getattr(info, "title", None), **_sidecar(self.path)}
         base = _metadata(self.path, self.root, meta)
         for number, page in enumerate(reader.pages, start=1):

@@ -142,10 +142,10 @@ async def entry_button(update: Update, context: BotContext) -> None:
     prefix = (query.data or "")[:2]
     fields = unpack(query.data, prefix, 2)
     numbers = [as_int(f) for f in fields] if fields else []
-    if len(numbers) != 2 or None in numbers:
+    entry_id, value = numbers if len(numbers) == 2 else (None, None)
+    if entry_id is None or value is None:
         await query.answer(_("That button is no longer valid. Please start again."))
         return
-    entry_id, value = numbers
     logbook = context.services.logbook
     try:
         if prefix == "rg":
