@@ -11,10 +11,11 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard bot/locale/*/LC_MESSAGES/messages.po
 run: install catalogs  ## install, migrate and run the bot on the embedded default
 	$(BIN)/praktikbot run
 
-test: install-dev catalogs  ## install everything, lint, check the import layers, run all tests
+test: install-dev catalogs  ## install everything, lint, check the import layers and types, run all tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 install: $(VENV)/.installed
