@@ -17,6 +17,7 @@ import math
 import re
 import resource
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -43,7 +44,11 @@ def parser(
     doc: str, *, databases: bool = False, repeat: int | None = None
 ) -> argparse.ArgumentParser:
     """Return a parser described by a docstring's first line, with the common options."""
-    result = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    result = argparse.ArgumentParser(
+        prog=f"python -m {spec.name}" if spec else None,
+        description=doc.strip().splitlines()[0],
+    )
     if databases:
         result.add_argument(
             "--database-url",
