@@ -69,7 +69,10 @@ def parser(
 
 def parse(parser: argparse.ArgumentParser) -> argparse.Namespace:
     """Parse the command line (with --database-url defaulting to SQLite); log warnings only."""
-    logging.basicConfig(level=logging.WARNING)
+    # the handler's own level too: some libraries (bm25s) set DEBUG on their loggers
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     args = parser.parse_args()
     if "database_url" in args and not args.database_url:
         args.database_url = [SQLITE]
