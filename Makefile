@@ -43,6 +43,13 @@ i18n: install  ## extract texts from the code and merge them into the .po catalo
 		--project praktikbot --copyright-holder "Praktikbot contributors" -o bot/locale/messages.pot .
 	$(BIN)/pybabel update -i bot/locale/messages.pot -d bot/locale -D messages -w 99 --no-fuzzy-matching
 
+bench: install catalogs  ## the quick benchmarks at small sizes, on SQLite (see README for all)
+	$(BIN)/python -m bench.cpr_guard
+	$(BIN)/python -m bench.enrolment --users 20
+	$(BIN)/python -m bench.scheduler --students 2000
+	$(BIN)/python -m bench.feedback --students 2000
+	$(BIN)/python -m bench.conversations
+
 lint: install-dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 

@@ -1,7 +1,7 @@
 """Conversation and digest ticks at full size (issue #6 points 4 and 5).
 
-A fresh database per backend (a SQLite file in a temporary folder; a scratch PostgreSQL
-database, created and dropped, with --pg URL) is bulk-seeded: 40 cohorts of 300 students
+A fresh database per --database-url (a SQLite file in a temporary folder by default; a
+scratch PostgreSQL database, created and dropped, for a server URL) is bulk-seeded: 40 cohorts of 300 students
 (12,000), 1,500 supervisors each linked to 8 students, one department. The cohorts start in
 four waves of ten (Mondays 1, 8, 15 and 22 March 2027) and run 10 weeks, so every wave's
 3,000 students share each conversation date: the busiest reminder tick.
@@ -14,32 +14,23 @@ Timed, with the real services, the SQL unit of work and the SQL outbox:
   (3,000 students and their 375 supervisors), then the same tick again (must queue nothing);
 * digest: the tick at Monday 22 March 08:00 when all 1,500 supervisors are due, then again.
 
-    .venv/bin/python bench/conversations.py [--pg postgresql+asyncpg://postgres@127.0.0.1/x]
+    .venv/bin/python -m bench.conversations [--database-url sqlite|URL ...]
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import sys
-import tempfile
-import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench import harness
 from bot.services.conversations.config import ConversationConfig
 from bot.services.conversations.service import ConversationService
 from bot.services.digest.config import DigestConfig
 from bot.services.digest.service import DigestService
-from bot.storage import migrate
 from bot.storage.db import create_engine, session_factory
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.delivery.outbox import SqlOutboxStore
@@ -122,17 +113,18 @@ async def seed(engine: AsyncEngine) -> None:
 
 async def timed(label: str, work) -> int:
     """Run and print one step: wall and CPU time, and what it queued."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    queued = await work()
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(f"  {label:<44} {wall * 1000:9.0f} ms wall {cpu * 1000:8.0f} ms cpu  queued {queued}")
+    with harness.stopwatch() as lap:
+        queued = await work()
+    print(
+        f"  {label:<44} {lap.wall * 1000:9.0f} ms wall {lap.cpu * 1000:8.0f} ms cpu  "
+        f"queued {queued}"
+    )
     return queued
 
 
 async def run(url: str) -> None:
-    """Seed, then time the ticks on one backend."""
+    """Seed, then time the ticks on one migrated database."""
     engine = create_engine(url)
-    await migrate.upgrade(engine)
     await seed(engine)
     clock = ManualClock(BEFORE)
     factory = SqlUnitOfWorkFactory(session_factory(engine))
@@ -160,26 +152,11 @@ async def run(url: str) -> None:
 
 
 async def main() -> None:
-    """Run on SQLite, and on PostgreSQL when asked."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pg", help="a PostgreSQL URL (a scratch database is made beside it)")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        await run(f"sqlite+aiosqlite:///{folder}/bench.db")
-    if args.pg:
-        admin = make_url(args.pg)
-        name = f"pbbench_{uuid.uuid4().hex[:12]}"
-        server = create_engine(admin.render_as_string(hide_password=False))
-        async with server.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            await run(admin.set(database=name).render_as_string(hide_password=False))
-        finally:
-            async with server.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            await server.dispose()
+    """Run on each database asked for (SQLite by default)."""
+    args = harness.parse(harness.parser(__doc__, databases=True))
+    for target in args.database_url:
+        async with harness.scratch_database(target) as db:
+            await run(db.url)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark the CPR guard on its test corpus against a naive regex baseline.
 
-Usage: .venv/bin/python bench/cpr_guard.py [--repeat 50] [--show]
+Usage: .venv/bin/python -m bench.cpr_guard [--repeat 50] [--show]
 
 Runs bot.services.kernel.cpr.find_cpr_numbers and, in the same run, a baseline that takes any
 `\\d{6}-?\\d{4}` for a CPR number (no date check, no context) over the corpus in
@@ -14,15 +14,10 @@ the texts each finder gets wrong.
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
-import time
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench import harness
 from bot.services.kernel.cpr import find_cpr_numbers
 from tests.data.cpr.corpus import Sample, load
 
@@ -48,13 +43,12 @@ def _found(finder: Finder, sample: Sample) -> int:
 
 def _throughput(finder: Finder, texts: list[str], repeat: int) -> float:
     """Return texts per second over every text, best of `repeat` passes."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
+
+    def one_pass() -> None:
         for text in texts:
             finder(text)
-        best = min(best, time.perf_counter() - start)
-    return len(texts) / best
+
+    return harness.best_rate(len(texts), repeat, one_pass)
 
 
 def measure(finder: Finder, corpus: dict[str, list[Sample]], repeat: int) -> dict[str, str]:
@@ -84,18 +78,18 @@ def show_errors(name: str, finder: Finder, corpus: dict[str, list[Sample]]) -> N
 
 def main() -> None:
     """Measure the guard and the baseline on the corpus and print a table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=50)
+    parser = harness.parser(__doc__, repeat=50)
     parser.add_argument("--show", action="store_true", help="list each finder's errors")
-    args = parser.parse_args()
+    args = harness.parse(parser)
     corpus = {kind: load(kind) for kind in ("positives", "negatives", "ambiguous")}
     finders = {"guard": find_cpr_numbers, "baseline": naive_baseline}
     sizes = ", ".join(f"{len(samples)} {kind}" for kind, samples in corpus.items())
     print(f"CPR guard benchmark: {sizes}; baseline = {_NAIVE.pattern} without a date check")
     results = {name: measure(finder, corpus, args.repeat) for name, finder in finders.items()}
-    print(f"{'':<18} " + " ".join(f"{name:>20}" for name in results))
-    for metric in results["guard"]:
-        print(f"{metric:<18} " + " ".join(f"{r[metric]:>20}" for r in results.values()))
+    harness.print_table(
+        {"": "<18"} | {name: ">20" for name in results},
+        ([metric, *(r[metric] for r in results.values())] for metric in results["guard"]),
+    )
     if args.show:
         for name, finder in finders.items():
             show_errors(name, finder, corpus)

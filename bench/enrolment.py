@@ -6,25 +6,20 @@ real HTTP. Bot, fake server and simulated users share one process and one event 
 the figures are for the whole loop on one core, an upper bound on the bot's own cost. The
 same run compares update processing one-at-a-time (the baseline, PTB's
 default) with per-chat ordered concurrency (the bot's setting), both with Telegram's
-client-side pacing on (what production sees) and off (the bot's own overhead).
+client-side pacing on (what production sees) and off (the bot's own overhead). Each
+configuration gets a fresh database; the knowledge base is not ingested (enrolment does not
+use it, and embedding it into each fresh data folder took minutes before anything was timed).
 
-    .venv/bin/python bench/enrolment.py [--users 100] [--database-url URL]
+    .venv/bin/python -m bench.enrolment [--users 100] [--database-url sqlite|URL ...]
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import resource
-import statistics
-import sys
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench import harness
 from bot.bootstrap import start_bot, stop_bot
 from bot.config import load_settings
 from bot.services.identity.access import Actor
@@ -57,74 +52,76 @@ async def _press_and_edit(user: SimUser, message, label: str) -> None:
     await user.wait_edit(message, timeout=120)
 
 
-async def run_once(users: int, concurrency: int, paced: bool, database_url: str | None) -> dict:
-    """Enrol `users` people at once; return timing figures."""
+async def run_once(users: int, concurrency: int, paced: bool, db: harness.Scratch) -> list:
+    """Enrol `users` people at once on a fresh database; return the row of figures."""
     fake = FakeBotApi()
     await fake.start()
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(
-            _env_file=None,
-            telegram_bot_token="123456:BENCH",
-            telegram_api_base_url=fake.base_url,
-            database_url=database_url,
-            data_dir=Path(tmp),
-            web_port=0,
-            update_concurrency=concurrency,
+    settings = load_settings(
+        _env_file=None,
+        telegram_bot_token="123456:BENCH",
+        telegram_api_base_url=fake.base_url,
+        database_url=db.url,
+        data_dir=db.folder,
+        web_port=0,
+        update_concurrency=concurrency,
+        ingest_on_start=False,
+    )
+    runtime = await start_bot(settings, poll_timeout=1, rate_limit=paced)
+    try:
+        cli, coordination = Actor.cli(), runtime.services.coordination
+        await coordination.create_department(cli, "Bench", "Region H")
+        departments = await coordination.list_departments()
+        cohort = await coordination.create_cohort(
+            cli,
+            name="Bench",
+            department_ref=str(departments[-1].id),
+            profession=Profession.NURSING,
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2099, 1, 1),
         )
-        runtime = await start_bot(settings, poll_timeout=1, rate_limit=paced)
-        try:
-            cli, coordination = Actor.cli(), runtime.services.coordination
-            await coordination.create_department(cli, f"Bench {time.time_ns()}", "Region H")
-            departments = await coordination.list_departments()
-            cohort = await coordination.create_cohort(
-                cli,
-                name=f"Bench {time.time_ns()}",
-                department_ref=str(departments[-1].id),
-                profession=Profession.NURSING,
-                starts_on=date(2026, 1, 1),
-                ends_on=date(2099, 1, 1),
-            )
-            code = (await coordination.create_invite(cli, cohort.id, Role.STUDENT)).code
-            latencies: list[float] = []
-            first_id = 10_000 + time.time_ns() % 10**9 * 1000  # fresh people on a reused database
-            start = time.perf_counter()
+        code = (await coordination.create_invite(cli, cohort.id, Role.STUDENT)).code
+        latencies: list[float] = []
+        with harness.stopwatch() as lap:
             await asyncio.gather(
-                *(_enrol(fake.user(first_id + i), code, latencies) for i in range(users))
+                *(_enrol(fake.user(10_000 + i), code, latencies) for i in range(users))
             )
-            elapsed = time.perf_counter() - start
-        finally:
-            await stop_bot(runtime)
-            await fake.stop()
-    latencies.sort()
-    return {
-        "elapsed": elapsed,
-        "rate": users / elapsed,
-        "p50": statistics.median(latencies) * 1000,
-        "p95": latencies[int(len(latencies) * 0.95) - 1] * 1000,
-        "requests": len(fake.calls),
-    }
+    finally:
+        await stop_bot(runtime)
+        await fake.stop()
+    spread = harness.Spread.of(latencies)
+    return [lap.wall, users / lap.wall, spread.p50 * 1000, spread.p95 * 1000, len(fake.calls)]
+
+
+COLUMNS = {  # title: format spec
+    "pacing": "<8",
+    "updates": "<22",
+    "total s": ">8.2f",
+    "enrol/s": ">8.1f",
+    "p50 ms": ">8.1f",
+    "p95 ms": ">8.1f",
+    "API calls": ">10",
+}
 
 
 async def main() -> None:
-    """Run the four configurations and print a table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """Run the four configurations on each database and print a table for each."""
+    parser = harness.parser(__doc__, databases=True)
     parser.add_argument("--users", type=int, default=100)
-    parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
-    args = parser.parse_args()
-    backend = (args.database_url or "sqlite").split(":")[0]
-    print(f"enrolment benchmark: {args.users} simultaneous newcomers, {backend}")
+    args = harness.parse(parser)
+    for target in args.database_url:
+        print(
+            f"enrolment benchmark: {args.users} simultaneous newcomers, {harness.backend(target)}"
+        )
+        harness.print_head(COLUMNS)
+        for paced in (True, False):
+            for label, concurrency in (("one at a time (base)", 1), ("per-chat, 16 at once", 16)):
+                async with harness.scratch_database(target) as db:
+                    figures = await run_once(args.users, concurrency, paced, db)
+                harness.print_row(COLUMNS, ["on" if paced else "off", label, *figures])
     print(
-        f"{'pacing':<8} {'updates':<22} {'total s':>8} {'enrol/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'API calls':>10}"
+        f"peak RSS {harness.peak_rss_mb():.0f} MB "
+        "(bot, fake server and simulated users in one process)"
     )
-    for paced in (True, False):
-        for label, concurrency in (("one at a time (base)", 1), ("per-chat, 16 at once", 16)):
-            r = await run_once(args.users, concurrency, paced, args.database_url)
-            print(
-                f"{'on' if paced else 'off':<8} {label:<22} {r['elapsed']:>8.2f} {r['rate']:>8.1f} "
-                f"{r['p50']:>8.1f} {r['p95']:>8.1f} {r['requests']:>10}"
-            )
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS {peak_mb:.0f} MB (bot, fake server and simulated users in one process)")
 
 
 if __name__ == "__main__":

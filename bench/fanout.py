@@ -19,38 +19,30 @@ The dispatcher runs in this process through bot.outbox_runner.start_dispatcher, 
 `praktikbot dispatch` composes it. The fake server runs in its own process by default
 (multiprocessing, spawn) so its CPU does not compete with the dispatcher; --fake inline runs
 it on the dispatcher's event loop instead, --fake both runs the unlimited scenario both ways.
-The database is a SQLite file in a temporary folder, or with --database-url a scratch
-database created (and dropped) on that PostgreSQL server. "cpu" columns are CPU seconds of
+The database is a SQLite file in a temporary folder, or with --database-url URL a scratch
+database created (and dropped) on that PostgreSQL server (both: --database-url sqlite
+--database-url URL). "cpu" columns are CPU seconds of
 the dispatcher process and of the fake's process during the scenario, "cpu ms" the
 dispatcher's CPU per message (the figure that noise from other work on the machine moves
 least; before #4 point 6 it was about 0.6 ms on SQLite, with 700-1,400 msg/s).
 
-    .venv/bin/python bench/fanout.py [--n 12000] [--paced-n 1200] [--paced-rates 30,25]
-        [--fake process|inline|both] [--database-url postgresql+asyncpg://user@host/db]
+    .venv/bin/python -m bench.fanout [--n 12000] [--paced-n 1200] [--paced-rates 30,25]
+        [--fake process|inline|both] [--database-url sqlite|postgresql+asyncpg://user@host/db]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import sys
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import asyncpg
-from sqlalchemy.engine import make_url
-
+from bench import harness
 from bot.config import load_settings
 from bot.outbox_runner import start_dispatcher
 from bot.services.delivery.outbox import OutboxStatus
-from bot.storage import migrate
 from bot.storage.db import create_engine
 from bot.storage.delivery.outbox import SqlOutboxStore
 from tests.outbox_support import FakeHost, delivery, fill_outbox, private_chats, wait_settled
@@ -95,11 +87,9 @@ async def run_scenario(scenario: Scenario, database_url: str, data_dir: Path) ->
             outbox_rate=scenario.rate,
             outbox_chat_interval=scenario.chat_interval,
         )
-        cpu, started = time.process_time(), time.perf_counter()
-        runner = await start_dispatcher(settings, engine)
-        await _wait_done(runner.dispatcher.stats, engine, scenario)
-        elapsed = time.perf_counter() - started
-        cpu = time.process_time() - cpu
+        with harness.stopwatch() as lap:
+            runner = await start_dispatcher(settings, engine)
+            await _wait_done(runner.dispatcher.stats, engine, scenario)
         await runner.stop()
         report = await SqlOutboxStore(engine).report(scenario.origin)
     finally:
@@ -111,17 +101,17 @@ async def run_scenario(scenario: Scenario, database_url: str, data_dir: Path) ->
         "fake": "own process" if scenario.fake_process else "same loop",
         "N": scenario.recipients,
         "rate": scenario.rate,
-        "elapsed s": elapsed,
+        "elapsed s": lap.wall,
         "min s": scenario.recipients / scenario.rate,
-        "msg/s": result.received / elapsed,
+        "msg/s": result.received / lap.wall,
         "sent": report.count(OutboxStatus.SENT),
         "dup": result.duplicates,
         "lost": result.lost,
         "flood": seen["flood"],
         "other": seen["other_violations"],
         "429": seen["count_429"],
-        "cpu s": cpu,
-        "cpu ms": 1000 * cpu / scenario.recipients,
+        "cpu s": lap.cpu,
+        "cpu ms": 1000 * lap.cpu / scenario.recipients,
         "cpu fake": seen["cpu"] if scenario.fake_process else "(above)",
     }
 
@@ -137,21 +127,6 @@ async def _wait_done(stats: Any, engine: Any, scenario: Scenario) -> None:
     await wait_settled(engine, timeout=60, poll=0.01)
 
 
-async def scratch_postgres(url: str, drop: str | None = None) -> str:
-    """Create a scratch database on the server of `url` (or drop `drop`); return its URL."""
-    admin = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(admin)
-    try:
-        if drop:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
-            return url
-        name = f"pbbench_{uuid.uuid4().hex[:12]}"
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
 # fmt: off
 COLUMNS = {  # name: alignment, width and number format
     "scenario": "<10", "fake": "<11", "N": ">6", "rate": ">6.0f", "elapsed s": ">9.1f",
@@ -161,17 +136,12 @@ COLUMNS = {  # name: alignment, width and number format
 # fmt: on
 
 
-def _cell(value: object, spec: str) -> str:
-    """Format one cell: numbers with the column's format, text with its width only."""
-    return f"{value:{spec.split('.')[0]}}" if isinstance(value, str) else f"{value:{spec}}"
-
-
 def print_table(rows: list[dict[str, Any]], backend: str) -> None:
     """Print the figures as a small table, then each scenario against its yardstick."""
-    head = " ".join(_cell(name, spec) for name, spec in COLUMNS.items())
-    print(f"\nbackend: {backend}\n{head}\n{'-' * len(head)}")
+    print(f"\nbackend: {backend}")
+    harness.print_head(COLUMNS)
     for r in rows:
-        print(" ".join(_cell(r[name], spec) for name, spec in COLUMNS.items()))
+        harness.print_row(COLUMNS, [r[name] for name in COLUMNS])
         if r["other"]:
             print(f"  {r['other']} other (non-flood) violations at the fake")
     print(
@@ -205,31 +175,19 @@ async def main(args: argparse.Namespace) -> None:
     rates = [float(rate) for rate in args.paced_rates.split(",")]
     scenarios = [Scenario("paced", args.paced_n, rate, 1.0, True, modes[0]) for rate in rates]
     scenarios += [Scenario("unlimited", args.n, MAX_RATE, 0.0, False, own) for own in modes]
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'fanout.db'}"
-        if args.database_url:
-            url = await scratch_postgres(args.database_url)
-        backend = make_url(url).get_backend_name()
-        try:
-            engine = create_engine(url)
-            await migrate.upgrade(engine)
-            await engine.dispose()
+    for target in args.database_url:
+        async with harness.scratch_database(target) as db:
             rows = []
             for scenario in scenarios:
                 print(f"running {scenario.name} ({scenario.recipients} recipients)...", flush=True)
-                rows.append(await run_scenario(scenario, url, Path(tmp)))
-        finally:
-            if args.database_url:
-                await scratch_postgres(args.database_url, drop=make_url(url).database)
-    print_table(rows, backend)
+                rows.append(await run_scenario(scenario, db.url, db.folder))
+        print_table(rows, db.backend)
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.WARNING)
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__, databases=True)
     parser.add_argument("--n", type=int, default=12_000, help="recipients, unlimited run")
     parser.add_argument("--paced-n", type=int, default=1_200, help="recipients, paced run")
     parser.add_argument("--paced-rates", default="29", help="OUTBOX_RATE(s), e.g. 29,30")
     parser.add_argument("--fake", choices=("process", "inline", "both"), default="both")
-    parser.add_argument("--database-url", help="a PostgreSQL server (a scratch DB is made)")
-    asyncio.run(main(parser.parse_args()))
+    asyncio.run(main(harness.parse(parser)))

