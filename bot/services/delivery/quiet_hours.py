@@ -6,11 +6,14 @@ coordinators) has the default, 22:00 to 07:00.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.services.identity.domain import Person
 from bot.services.reflection.schedule_rules import in_quiet_hours
+from bot.services.reflection.types import ScheduleRepo
 
 DEFAULT_QUIET = (22 * 60, 7 * 60)
 
@@ -42,3 +45,12 @@ def deliver_at(
     day = local.date() if minute < end else local.date() + timedelta(days=1)
     wake = datetime.combine(day, time(end // 60, end % 60), tzinfo=zone)
     return wake.astimezone(UTC)
+
+
+async def wake_times(
+    schedules: ScheduleRepo, people: Sequence[Person], now: datetime
+) -> dict[int, datetime]:
+    """Return, per person id, when a message written now may reach them: `now`, or the end of
+    their quiet hours (their own as a student, the default for everyone else)."""
+    quiet = await schedules.quiet_hours([p.id for p in people])
+    return {p.id: deliver_at(now, p.timezone, quiet.get(p.id, DEFAULT_QUIET)) for p in people}
