@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from bot.bootstrap import Runtime
+from bot.i18n import gettext_for
+from bot.services.identity.access import Actor
+from bot.services.identity.messages import TO_STUDENT, TO_SUPERVISOR
 from tests.fakebotapi import BotMessage, SimUser
 
 
@@ -25,6 +29,22 @@ async def join(user: SimUser, code: str) -> None:
     await user.send(f"/start {code}")
     await user.expect_text("du er nu med på")
     await user.next_message()  # the help text that follows
+
+
+async def link(runtime: Runtime, cohort_id: int, student: SimUser, supervisor: SimUser) -> None:
+    """Link a student to a supervisor as the operator, and wait for the notice each of them
+    gets through the outbox (in their language)."""
+    services = runtime.services
+    people = []
+    for user in (student, supervisor):
+        profile = await services.access.profile(user.id)
+        assert profile is not None
+        people.append(profile.person)
+    await services.coordination.link(Actor.cli(), cohort_id, people[0].id, people[1].id)
+    for user, person, notice in zip(
+        (student, supervisor), people, (TO_STUDENT, TO_SUPERVISOR), strict=True
+    ):
+        await user.expect_text(gettext_for(person.language)(notice).split("{")[0])
 
 
 async def draft_broadcast(

@@ -22,7 +22,7 @@ from bot.services.reflection.answering import Finished
 from bot.storage.conversations.models import DigestRow
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.feedback.models import FeedbackRequestRow
-from tests.e2e.flows import enrol
+from tests.e2e.flows import enrol, link
 from tests.e2e.test_logbook import _forged_answer
 from tests.fakebotapi import FakeBotApi, SimUser
 from tests.support import ManualClock, eventually
@@ -90,9 +90,7 @@ class Placement:
         await self.enrol("vera", Role.SUPERVISOR, supervisor_language)
         await self.enrol("karin", Role.COORDINATOR)
         for student in ("anna", "bo"):
-            await coordination.link(
-                cli, self.cohort.id, await self.person_id(student), await self.person_id("vera")
-            )
+            await link(self.bot, self.cohort.id, self.users[student], self.users["vera"])
 
     async def enrol(self, name: str, role: Role, language: str = "da") -> None:
         invite = await self.bot.services.coordination.create_invite(

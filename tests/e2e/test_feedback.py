@@ -13,13 +13,12 @@ from sqlalchemy import select
 
 from bot.bootstrap import Runtime
 from bot.scheduler.jobs import FEEDBACK_JOB
-from bot.services.identity.access import Actor
 from bot.services.identity.domain import Role
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.feedback.models import FeedbackRequestRow
 from bot.storage.reflection.models import ReflectionRow
 from tests.e2e.conftest import World
-from tests.e2e.flows import enrol
+from tests.e2e.flows import enrol, link
 from tests.e2e.test_logbook import _forged_answer
 from tests.fakebotapi import BotMessage, FakeBotApi, SimUser
 from tests.support import ManualClock, eventually
@@ -37,8 +36,7 @@ async def _person_id(world: World, user: SimUser) -> int:
 
 
 async def _link(world: World, student: SimUser, supervisor: SimUser) -> None:
-    ids = [await _person_id(world, u) for u in (student, supervisor)]
-    await world.runtime.services.coordination.link(Actor.cli(), world.cohort.id, *ids)
+    await link(world.runtime, world.cohort.id, student, supervisor)
 
 
 async def _tick(runtime: Runtime) -> None:

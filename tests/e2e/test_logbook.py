@@ -3,10 +3,9 @@ to a goal, sharing and un-sharing it, editing and reaching goals, and the refusa
 
 from __future__ import annotations
 
-from bot.services.identity.access import Actor
 from bot.services.identity.domain import Role
 from tests.e2e.conftest import World
-from tests.e2e.flows import enrol
+from tests.e2e.flows import enrol, link
 from tests.fakebotapi import FakeBotApi, SimUser
 from tests.support import eventually
 
@@ -37,9 +36,7 @@ async def test_logbook_paging_sharing_and_goals(fake_api: FakeBotApi, world: Wor
     student, supervisor = fake_api.user(7201, first_name="Ida"), fake_api.user(7202)
     await enrol(student, world.codes[Role.STUDENT])
     await enrol(supervisor, world.codes[Role.SUPERVISOR])
-    services = world.runtime.services
-    ids = [(await services.access.profile(u.id)).person.id for u in (student, supervisor)]  # type: ignore[union-attr]
-    await services.coordination.link(Actor.cli(), world.cohort.id, *ids)
+    await link(world.runtime, world.cohort.id, student, supervisor)
     await student.send("/logbog")
     assert "Din logbog er tom" in (await student.next_message()).text
     for day in range(6):

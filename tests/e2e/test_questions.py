@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
 from bot.services.identity.access import Actor
 from bot.services.identity.domain import Profession, Role
+from bot.storage.delivery.models import OutboxRow
 from tests.e2e.conftest import World
 from tests.e2e.flows import enrol
 from tests.fakebotapi import BotMessage, FakeBotApi, SimUser
+from tests.support import eventually
 
 CATHETER = "Kan jeg øve kateteranlæggelse, før jeg møder patienten?"
 COFFEE = "Hvad koster en kop kaffe i kantinen?"
@@ -31,6 +35,15 @@ async def _callback_text(user: SimUser) -> str:
     while "text" not in (answer := await user.wait_callback_answer()):
         pass
     return answer["text"]
+
+
+async def _outbox_to(world: World, user: SimUser) -> list[tuple[str, str, int | None]]:
+    """Return (origin, status, Telegram message id) of the outbox messages to someone."""
+    query = select(OutboxRow.origin, OutboxRow.status, OutboxRow.telegram_message_id).where(
+        OutboxRow.chat_id == user.id
+    )
+    async with world.runtime.engine.connect() as conn:
+        return [tuple(row) for row in await conn.execute(query.order_by(OutboxRow.id))]
 
 
 def _question_id(message: BotMessage) -> int:
@@ -119,7 +132,8 @@ async def test_ask_a_person_reaches_the_coordinator_once_and_the_answer_comes_ba
     assert forwarded.button_texts() == ["Svar"]
     await student.press_data(offer.message_id, f"qa:ho:{_question_id_from(forwarded)}")
     assert "already asked" in await _callback_text(student)
-    await coordinator.no_message(within=0.5)
+    await coordinator.no_message(within=1.5)  # longer than the dispatcher's idle wait
+    assert await _outbox_to(world, coordinator) == [("question", "sent", forwarded.message_id)]
     await coordinator.press(forwarded, "Svar")
     assert "Skriv dit svar" in (await coordinator.next_message()).text
     await coordinator.send("En kop kaffe koster 10 kroner.")
@@ -128,6 +142,12 @@ async def test_ask_a_person_reaches_the_coordinator_once_and_the_answer_comes_ba
     assert "Your coordinator has answered your question" in delivered.text
     assert COFFEE in delivered.text
     assert "10 kroner" in delivered.text
+
+    async def answered_once() -> bool:
+        answers = [row for row in await _outbox_to(world, student) if row[0] == "question"]
+        return answers == [("question", "sent", delivered.message_id)]
+
+    await eventually(answered_once)
     await student.send("/export")
     body = (await student.next_message()).file_bytes.decode()
     assert f"## Your questions\n- 2027-02-03 08:00 UTC: {COFFEE}" in body
@@ -143,6 +163,11 @@ async def test_a_reply_to_the_forwarded_message_is_delivered_too(
     await student.press(await student.next_message(), "Spørg en person")
     await student.next_message()
     forwarded = await coordinator.next_message()
+
+    async def recorded() -> bool:  # the dispatcher records the message id it got
+        return await _outbox_to(world, coordinator) == [("question", "sent", forwarded.message_id)]
+
+    await eventually(recorded)
     await coordinator.send("Den er gratis for studerende.", reply_to=forwarded)
     assert "sendt dit svar" in (await coordinator.next_message()).text
     assert "gratis for studerende" in (await student.next_message()).text

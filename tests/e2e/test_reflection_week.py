@@ -17,13 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.bootstrap import Runtime, start_bot, stop_bot
 from bot.config import Settings
 from bot.scheduler.jobs import PROMPT_JOB
-from bot.services.identity.access import Actor
 from bot.services.identity.domain import Role
 from bot.storage.base import Base
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.reflection.models import ReflectionRow
 from tests.e2e.conftest import make_world
-from tests.e2e.flows import enrol
+from tests.e2e.flows import enrol, link
 from tests.fakebotapi import BotMessage, FakeBotApi, SimUser
 from tests.support import ManualClock, eventually
 
@@ -128,9 +127,7 @@ async def _setup(week: Week) -> None:
     for name in ("anna", "bo", "sen"):
         await enrol(u[name], world.codes[Role.STUDENT])
     await enrol(u["vera"], world.codes[Role.SUPERVISOR])
-    await runtime.services.coordination.link(
-        Actor.cli(), world.cohort.id, await week.person_id("anna"), await week.person_id("vera")
-    )
+    await link(runtime, world.cohort.id, u["anna"], u["vera"])
     await u["bo"].send("/indstillinger")
     settings = await u["bo"].expect_text("Dit daglige refleksionsspørgsmål")
     assert "efter din dagvagt" in settings.text

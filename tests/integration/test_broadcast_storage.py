@@ -19,12 +19,13 @@ from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
 from bot.storage.delivery.outbox import SqlOutboxStore
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.support import ManualClock
+from tests.unit.fakes_broadcasts import FakeOutbox
 
 CLI = Actor.cli()
 
 
 async def _cohort(uow_factory: SqlUnitOfWorkFactory, clock: ManualClock, starts: date) -> int:
-    coordination = CoordinationService(uow_factory, clock)
+    coordination = CoordinationService(uow_factory, FakeOutbox(), clock)
     await coordination.create_department(CLI, "Medicinsk M2", "Region H", key="m2")
     cohort = await coordination.create_cohort(
         CLI,
@@ -41,7 +42,7 @@ async def _people(
     uow_factory: SqlUnitOfWorkFactory, clock: ManualClock, cohort_id: int, **services: object
 ) -> dict[int, int]:
     """Enrol telegram ids 1 (coordinator), 2 and 3 (students); return their person ids."""
-    coordination = CoordinationService(uow_factory, clock)
+    coordination = CoordinationService(uow_factory, FakeOutbox(), clock)
     enrolment = EnrolmentService(
         uow_factory, clock, default_timezone="Europe/Copenhagen", **services
     )

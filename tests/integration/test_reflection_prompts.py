@@ -22,6 +22,7 @@ from bot.storage.delivery.outbox import SqlOutboxStore
 from bot.storage.reflection.models import ReflectionRow
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.support import ManualClock
+from tests.unit.fakes_broadcasts import FakeOutbox
 
 CLI = Actor.cli()
 LIBRARY = PromptLibrary.load(default_prompts_dir())
@@ -29,7 +30,7 @@ LIBRARY = PromptLibrary.load(default_prompts_dir())
 
 async def _student(uow_factory: SqlUnitOfWorkFactory, clock: ManualClock, telegram_id: int) -> int:
     """Create a nursing cohort (1 Feb – 30 Jun 2027) and enrol one student in it."""
-    coordination = CoordinationService(uow_factory, clock)
+    coordination = CoordinationService(uow_factory, FakeOutbox(), clock)
     if not await coordination.list_departments():
         await coordination.create_department(CLI, "Medicinsk M2", "Region H", key="m2")
         await coordination.create_cohort(

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.services.identity.access import Actor
@@ -15,8 +15,11 @@ from bot.services.identity.domain import AuditEntry, InviteProblem, Profession, 
 from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
 from bot.services.privacy.service import PrivacyService
 from bot.storage.base import Base
+from bot.storage.delivery.models import OutboxRow
+from bot.storage.delivery.outbox import SqlOutboxStore
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.support import ManualClock
+from tests.unit.fakes_broadcasts import FakeOutbox
 
 CLI = Actor.cli()
 
@@ -56,7 +59,7 @@ async def test_uncommitted_work_is_rolled_back(uow_factory: SqlUnitOfWorkFactory
 async def test_concurrent_uses_never_exceed_max_uses(
     uow_factory: SqlUnitOfWorkFactory, clock: ManualClock
 ) -> None:
-    coordination = CoordinationService(uow_factory, clock)
+    coordination = CoordinationService(uow_factory, FakeOutbox(), clock)
     enrolment = EnrolmentService(uow_factory, clock, default_timezone="Europe/Copenhagen")
     cohort_id = await _cohort(coordination)
     invite = await coordination.create_invite(CLI, cohort_id, Role.STUDENT, max_uses=3)
@@ -78,10 +81,10 @@ async def test_concurrent_uses_never_exceed_max_uses(
     assert len(members) == 3
 
 
-async def test_links_are_unique_and_listed(
-    uow_factory: SqlUnitOfWorkFactory, clock: ManualClock
+async def test_links_are_unique_listed_and_announced_once(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, clock: ManualClock
 ) -> None:
-    coordination = CoordinationService(uow_factory, clock)
+    coordination = CoordinationService(uow_factory, SqlOutboxStore(engine), clock)
     enrolment = EnrolmentService(uow_factory, clock, default_timezone="UTC")
     cohort_id = await _cohort(coordination)
     s_code = (await coordination.create_invite(CLI, cohort_id, Role.STUDENT)).code
@@ -96,12 +99,18 @@ async def test_links_are_unique_and_listed(
     async with uow_factory() as uow:
         assert len(await uow.links.supervisors_of(student.person.id)) == 1
         assert len(await uow.links.students_of(supervisor.person.id)) == 1
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(OutboxRow.chat_id, OutboxRow.payload))).all()
+    assert sorted((chat, payload["text"]) for chat, payload in rows) == [
+        (1, "Din vejleder er Vejl."),
+        (2, "Du er nu vejleder for Stud."),
+    ]
 
 
 async def test_deletion_leaves_no_row_that_points_at_the_person(
     engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, clock: ManualClock
 ) -> None:
-    coordination = CoordinationService(uow_factory, clock)
+    coordination = CoordinationService(uow_factory, SqlOutboxStore(engine), clock)
     enrolment = EnrolmentService(uow_factory, clock, default_timezone="UTC")
     cohort_id = await _cohort(coordination)
     s_code = (await coordination.create_invite(CLI, cohort_id, Role.STUDENT)).code
@@ -144,12 +153,12 @@ async def _questions_of(
         own = await uow.questions.add(
             Question(0, "Slet Mig", "da", clock.now(), person_id, cohort_id, True, 0.2)
         )
-        await uow.questions.add_forward(own.id, other_id, 41)
+        await uow.questions.add_forward(own.id, other_id, f"question:{own.id}:to:{other_id}")
         other = await uow.questions.add(
             Question(0, "Hvor er kantinen?", "da", clock.now(), other_id, cohort_id, True, 0.2)
         )
         await uow.questions.mark_handed_off(other.id, clock.now())
-        await uow.questions.add_forward(other.id, person_id, 42)
+        await uow.questions.add_forward(other.id, person_id, "question:old")
         await uow.questions.record_reply(other.id, person_id, "I stueetagen.", clock.now())
         await uow.commit()
 
@@ -169,7 +178,7 @@ async def test_audit_entries_keep_details(uow_factory: SqlUnitOfWorkFactory) -> 
 async def test_consume_respects_expiry_in_sql(
     uow_factory: SqlUnitOfWorkFactory, clock: ManualClock, expired: bool
 ) -> None:
-    coordination = CoordinationService(uow_factory, clock)
+    coordination = CoordinationService(uow_factory, FakeOutbox(), clock)
     cohort_id = await _cohort(coordination)
     invite = await coordination.create_invite(
         CLI, cohort_id, Role.STUDENT, expires_at=clock.now() + timedelta(hours=1)

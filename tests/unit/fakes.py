@@ -43,7 +43,8 @@ class FakeStore:
         self.links: list[SupervisionLink] = []
         self.audit: list[AuditEntry] = []
         self.questions: dict[int, Question] = {}
-        self.forwards: dict[tuple[int, int], int] = {}  # (person id, message id) -> question
+        self.forwards: dict[str, tuple[int, int]] = {}  # outbox key -> (question, person)
+        self.sent: dict[tuple[int, int], str] = {}  # (chat, message id) -> outbox key
         self.joined: dict[Membership, datetime | None] = {}
         self.broadcasts: dict[int, Broadcast] = {}
         self.schedules: dict = {}
@@ -191,9 +192,9 @@ class FakePeople:
         ]
         self.s.questions = {k: q for k, q in self.s.questions.items() if q.person_id != person_id}
         self.s.forwards = {
-            key: qid
-            for key, qid in self.s.forwards.items()
-            if key[0] != person_id and qid in self.s.questions
+            key: (qid, to)
+            for key, (qid, to) in self.s.forwards.items()
+            if to != person_id and qid in self.s.questions
         }
 
 
@@ -349,14 +350,14 @@ class FakeQuestions:
         """Store a reply."""
         self._change(question_id, reply=text, answered_at=now)
 
-    async def add_forward(self, question_id: int, person_id: int, message_id: int) -> None:
-        """Remember a forwarded message."""
-        self.s.forwards.setdefault((person_id, message_id), question_id)
+    async def add_forward(self, question_id: int, person_id: int, outbox_key: str) -> None:
+        """Remember a forward queued under an outbox key."""
+        self.s.forwards.setdefault(outbox_key, (question_id, person_id))
 
-    async def by_forward(self, person_id: int, message_id: int) -> Question | None:
-        """Find by forwarded message."""
-        question_id = self.s.forwards.get((person_id, message_id))
-        return self.s.questions.get(question_id) if question_id else None
+    async def by_forward(self, person_id: int, chat_id: int, message_id: int) -> Question | None:
+        """Find by the message the outbox sent (see FakeOutbox(store))."""
+        question_id, to = self.s.forwards.get(self.s.sent.get((chat_id, message_id), ""), (0, 0))
+        return self.s.questions.get(question_id) if to == person_id else None
 
     async def for_person(self, person_id: int) -> Sequence[Question]:
         """A person's questions, oldest first."""

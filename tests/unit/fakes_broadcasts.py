@@ -75,13 +75,17 @@ class Row:
 
     message: OutgoingMessage
     status: OutboxStatus = OutboxStatus.PENDING
+    message_id: int | None = None
 
 
 class FakeOutbox:
-    """The outbox as a list; `deliver()` plays the dispatcher for due messages."""
+    """The outbox as a list; `deliver()` plays the dispatcher for due messages. Given the fake
+    database (`store`), it is a table there: what it sends is recorded in `store.sent`."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: Any = None) -> None:
         self.rows: list[Row] = []
+        self._store = store
+        self._next_message_id = 1000
 
     async def enqueue(self, messages: Sequence[OutgoingMessage]) -> int:
         """Add messages, skipping repeated dedupe keys."""
@@ -130,6 +134,12 @@ class FakeOutbox:
         ]
         for row in due:
             row.status = status
+            if status is OutboxStatus.SENT:
+                row.message_id = self._next_message_id = self._next_message_id + 1
+                if self._store is not None and row.message.dedupe_key:
+                    self._store.sent[(row.message.chat_id, row.message_id)] = (
+                        row.message.dedupe_key
+                    )
         return due
 
     def to(self, chat_id: int) -> list[OutgoingMessage]:

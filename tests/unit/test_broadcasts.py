@@ -64,7 +64,7 @@ async def _cohort(coordination: CoordinationService, name: str) -> int:
 async def world(clock: ManualClock, tmp_path: Path) -> World:
     """Return two cohorts with a cast, on fakes."""
     uow, outbox = FakeUowFactory(), FakeOutbox()
-    coordination = CoordinationService(uow, clock)
+    coordination = CoordinationService(uow, outbox, clock)
     enrolment = EnrolmentService(uow, clock, default_timezone="Europe/Copenhagen")
     await coordination.create_department(CLI, "Medicinsk M2", "Region H", key="m2")
     a, b = await _cohort(coordination, "A"), await _cohort(coordination, "B")

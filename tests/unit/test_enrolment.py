@@ -13,6 +13,7 @@ from bot.services.kernel.errors import Invalid, NotAllowed
 from bot.services.onboarding.enrolment import Enrolled, EnrolmentService, clean_display_name
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
+from tests.unit.fakes_broadcasts import FakeOutbox
 
 CLI = Actor.cli()
 
@@ -32,7 +33,7 @@ def enrolment(uow: FakeUowFactory, clock: ManualClock) -> EnrolmentService:
 @pytest.fixture
 def coordination(uow: FakeUowFactory, clock: ManualClock) -> CoordinationService:
     """Return the coordination service on fakes."""
-    return CoordinationService(uow, clock)
+    return CoordinationService(uow, FakeOutbox(), clock)
 
 
 async def _cohort(coordination: CoordinationService, ends: date = date(2027, 6, 30)) -> int:

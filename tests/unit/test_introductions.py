@@ -52,7 +52,7 @@ class World:
 async def world(clock: ManualClock) -> World:
     """Return a cohort that starts in 17 days, on fakes."""
     uow, outbox = FakeUowFactory(), FakeOutbox()
-    coordination = CoordinationService(uow, clock)
+    coordination = CoordinationService(uow, outbox, clock)
     introductions = IntroductionService(
         uow, outbox, clock, timezone="Europe/Copenhagen", preboarding_days=7
     )

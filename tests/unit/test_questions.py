@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -18,6 +18,7 @@ from bot.services.questions.knowledge import Answer, Citation
 from bot.services.questions.service import AWAITING_QUESTION, QuestionService
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
+from tests.unit.fakes_broadcasts import FakeOutbox
 
 CLI = Actor.cli()
 STUDENT, OTHER_STUDENT, COORDINATOR, OTHER_COORDINATOR, ADMIN, STRANGER = 1, 2, 3, 4, 9, 77
@@ -46,6 +47,7 @@ class Setup:
     """Services on one fake database with a cast of people in two cohorts."""
 
     uow: FakeUowFactory
+    outbox: FakeOutbox
     clock: ManualClock
     answerer: FakeAnswerer
     questions: QuestionService
@@ -58,7 +60,8 @@ class Setup:
 async def setup(clock: ManualClock) -> Setup:
     """Create two cohorts in two departments, students, coordinators and an admin."""
     uow = FakeUowFactory()
-    coordination = CoordinationService(uow, clock)
+    outbox = FakeOutbox(uow.store)
+    coordination = CoordinationService(uow, outbox, clock)
     enrolment = EnrolmentService(uow, clock, default_timezone="Europe/Copenhagen")
     cohorts = []
     for ward in ("Medicinsk M2", "Kirurgisk K1"):
@@ -82,12 +85,13 @@ async def setup(clock: ManualClock) -> Setup:
     ids = {}
     for telegram_id, cohort_id, role in cast:
         code = (await coordination.create_invite(CLI, cohort_id, role)).code
-        result = await enrolment.enrol(telegram_id, code, language="da", display_name="X")
+        language = "en" if telegram_id == OTHER_COORDINATOR else "da"
+        result = await enrolment.enrol(telegram_id, code, language=language, display_name="X")
         assert isinstance(result, Enrolled)
         ids[telegram_id] = result.person.id
     answerer = FakeAnswerer()
-    questions = QuestionService(uow, clock, answerer, admin_telegram_ids=[ADMIN])
-    return Setup(uow, clock, answerer, questions, cohorts[0], cohorts[1], ids)
+    questions = QuestionService(uow, outbox, clock, answerer, admin_telegram_ids=[ADMIN])
+    return Setup(uow, outbox, clock, answerer, questions, cohorts[0], cohorts[1], ids)
 
 
 async def test_cpr_is_refused_before_anything_is_stored_or_searched(setup: Setup) -> None:
@@ -130,7 +134,7 @@ async def test_a_strangers_question_is_answered_and_stored_anonymously(setup: Se
 
 
 async def test_without_an_answerer_every_question_abstains_and_is_a_gap(setup: Setup) -> None:
-    questions = QuestionService(setup.uow, setup.clock, None, [ADMIN])
+    questions = QuestionService(setup.uow, setup.outbox, setup.clock, None, [ADMIN])
     asked = await questions.ask(STUDENT, "Hvor parkerer jeg?")
     assert asked.answer.abstained
     (gap,) = await questions.gaps(CLI)
@@ -180,11 +184,11 @@ async def test_hand_off_goes_once_to_the_coordinators_of_the_askers_cohort(setup
 async def test_hand_off_falls_back_to_admins_and_says_when_nobody_is_there(
     setup: Setup,
 ) -> None:
-    lonely = QuestionService(setup.uow, setup.clock, setup.answerer, [ADMIN])
+    lonely = QuestionService(setup.uow, setup.outbox, setup.clock, setup.answerer, [ADMIN])
     asked = await lonely.ask(OTHER_COORDINATOR, "Hvad koster kaffen?")  # cohort 2: no one else
     result = await lonely.hand_off(OTHER_COORDINATOR, asked.question_id)
     assert [p.telegram_id for p in result.recipients] == [ADMIN]
-    nobody = QuestionService(setup.uow, setup.clock, setup.answerer, [])
+    nobody = QuestionService(setup.uow, setup.outbox, setup.clock, setup.answerer, [])
     asked = await nobody.ask(OTHER_COORDINATOR, "Hvad koster kaffen?")
     result = await nobody.hand_off(OTHER_COORDINATOR, asked.question_id)
     assert result.recipients == ()
@@ -220,14 +224,67 @@ async def test_only_a_coordinator_of_the_cohort_answers_and_the_asker_gets_it(
 
 
 async def test_admin_answers_any_cohort_and_a_reply_to_a_forward_is_routed(setup: Setup) -> None:
-    asked = await setup.questions.ask(STUDENT, "Hvad koster kaffen?")
+    lonely = QuestionService(setup.uow, setup.outbox, setup.clock, setup.answerer, [ADMIN])
+    asked = await lonely.ask(OTHER_COORDINATOR, "Hvad koster kaffen?")  # cohort 2: only admin
     qid = asked.question_id
-    await setup.questions.hand_off(STUDENT, qid)
-    await setup.questions.record_forward(qid, setup.ids[ADMIN], 555)
-    assert await setup.questions.forwarded(ADMIN, 555) == qid
-    assert await setup.questions.forwarded(COORDINATOR, 555) is None
-    delivery = await setup.questions.reply(ADMIN, "Det er gratis.", qid)
+    await lonely.hand_off(OTHER_COORDINATOR, qid)
+    assert await lonely.forwarded(ADMIN, 1001) is None  # not sent yet
+    (sent,) = setup.outbox.deliver(setup.clock.now())
+    assert (sent.message.chat_id, sent.message_id) == (ADMIN, 1001)
+    assert await lonely.forwarded(ADMIN, 1001) == qid
+    assert await lonely.forwarded(COORDINATOR, 1001) is None
+    assert await lonely.forwarded(ADMIN, 1000) is None
+    delivery = await lonely.reply(ADMIN, "Det er gratis.", qid)
     assert delivery.question.reply == "Det er gratis."
+    (answer,) = setup.outbox.to(OTHER_COORDINATOR)
+    assert "Your coordinator has answered your question" in answer.payload["text"]
+    assert "Det er gratis." in answer.payload["text"]
+
+
+async def test_a_hand_off_queues_one_forward_per_coordinator_even_on_a_double_tap(
+    setup: Setup,
+) -> None:
+    asked = await setup.questions.ask(STUDENT, "Hvad koster <kaffen>?")
+    qid = asked.question_id
+    first = await setup.questions.hand_off(STUDENT, qid)
+    again = await setup.questions.hand_off(STUDENT, qid)
+    assert (first.already, again.already) == (False, True)
+    (forward,) = setup.outbox.rows
+    message = forward.message
+    assert (message.chat_id, message.origin) == (COORDINATOR, "question")
+    assert message.dedupe_key == f"question:{qid}:to:{setup.ids[COORDINATOR]}"
+    assert message.not_before == setup.clock.now()
+    assert "<b>En studerende på Hold Medicinsk M2 spørger:</b>" in message.payload["text"]
+    assert "Hvad koster &lt;kaffen&gt;?" in message.payload["text"]
+    button = {"text": "Svar", "callback_data": f"qa:re:{qid}"}
+    assert message.payload["reply_markup"] == {"inline_keyboard": [[button]]}
+    assert "X" not in message.payload["text"]  # never the asker's name
+
+
+async def test_a_hand_off_in_the_night_waits_for_the_end_of_quiet_hours(setup: Setup) -> None:
+    setup.clock.set(datetime(2027, 2, 3, 22, 30, tzinfo=UTC))  # 23:30 in Copenhagen
+    asked = await setup.questions.ask(STUDENT, "Hvad koster kaffen?")
+    await setup.questions.hand_off(STUDENT, asked.question_id)
+    (message,) = setup.outbox.to(COORDINATOR)
+    assert message.not_before == datetime(2027, 2, 4, 6, 0, tzinfo=UTC)  # 07:00 local
+    assert setup.outbox.deliver(setup.clock.now()) == []
+
+
+async def test_an_answer_is_queued_once_in_the_askers_language(setup: Setup) -> None:
+    english = QuestionService(setup.uow, setup.outbox, setup.clock, setup.answerer, [ADMIN])
+    asked = await english.ask(OTHER_COORDINATOR, "Hvad koster kaffen?")
+    qid = asked.question_id
+    await english.hand_off(OTHER_COORDINATOR, qid)
+    for _ in range(2):  # the same answer again (e.g. Telegram redelivers the update)
+        delivery = await english.reply(ADMIN, "Ti kroner.", qid)
+        assert delivery.asker is not None
+    (answer,) = setup.outbox.to(OTHER_COORDINATOR)
+    assert answer.origin == "question"
+    assert answer.payload["text"].startswith(
+        "<b>Your coordinator has answered your question:</b>\n<i>Hvad koster kaffen?</i>"
+    )
+    await english.reply(ADMIN, "Elleve kroner.", qid)  # a corrected answer is sent too
+    assert len(setup.outbox.to(OTHER_COORDINATOR)) == 2
 
 
 async def test_gaps_are_grouped_counted_newest_first_and_limited_to_own_cohorts(

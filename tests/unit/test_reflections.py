@@ -143,6 +143,22 @@ async def test_goals_tagging_and_sharing(s: Setup) -> None:
     assert reached.completed_at is not None
 
 
+async def test_a_share_notice_is_queued_once_and_waits_for_the_supervisors_morning(
+    s: Setup,
+) -> None:
+    step = await s.talk.start(11)
+    for _ in range(step.total):
+        result = await s.talk.answer(11, "svar")
+    assert isinstance(result, Finished)
+    s.clock.set(datetime(2027, 2, 8, 22, 30, tzinfo=UTC))  # 23:30 in Copenhagen
+    before = len(s.outbox.rows)
+    for _ in range(2):  # a double tap on "share"
+        await s.logbook.share(11, result.entry.id, True)
+    (notice,) = [r.message for r in s.outbox.rows[before:]]
+    assert (notice.chat_id, notice.origin) == (12, "share")
+    assert notice.not_before == datetime(2027, 2, 9, 6, 0, tzinfo=UTC)  # 07:00 local
+
+
 async def test_retention_reminds_then_deletes(s: Setup) -> None:
     await s.talk.start(11)
     retention = RetentionService(

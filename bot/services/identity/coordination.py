@@ -1,4 +1,7 @@
-"""Coordinator work: departments, cohorts, invites and supervisor links."""
+"""Coordinator work: departments, cohorts, invites and supervisor links.
+
+A new link is announced to the student and the supervisor through the outbox (out of their
+quiet hours), keyed per link and person so a repeated link announces nothing again."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
+from bot.services.delivery.quiet_hours import wake_times
 from bot.services.identity.access import Actor, require_coordinator
 from bot.services.identity.domain import (
     AuditEntry,
@@ -20,7 +25,8 @@ from bot.services.identity.domain import (
     Role,
     SupervisionLink,
 )
-from bot.services.identity.ports import IdentityUnitOfWork
+from bot.services.identity.messages import linked_payload
+from bot.services.identity.ports import NoticeUnitOfWork
 from bot.services.kernel.errors import Invalid, NotAllowed, NotFound
 from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 
@@ -44,8 +50,11 @@ def slugify(text: str) -> str:
 class CoordinationService:
     """Creates the structures people enrol into, and links students to supervisors."""
 
-    def __init__(self, uow: UnitOfWorkFactory[IdentityUnitOfWork], clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory[NoticeUnitOfWork], outbox: OutboxStore, clock: Clock
+    ) -> None:
         self._uow = uow
+        self._outbox = outbox
         self._clock = clock
 
     async def create_department(
@@ -165,20 +174,44 @@ class CoordinationService:
     async def link(
         self, actor: Actor, cohort_id: int, student_id: int, supervisor_id: int
     ) -> tuple[bool, Person, Person]:
-        """Make a supervisor responsible for a student; returns (created, student, supervisor)."""
+        """Make a supervisor responsible for a student and tell them both; returns (created,
+        student, supervisor)."""
+        notices: list[OutgoingMessage] = []
         async with self._uow() as uow:
             await require_coordinator(uow, actor, cohort_id)
             student = await _member(uow, cohort_id, student_id, Role.STUDENT)
             supervisor = await _member(uow, cohort_id, supervisor_id, Role.SUPERVISOR)
-            created = await uow.links.add(
-                SupervisionLink(cohort_id, supervisor.id, student.id), actor.person_id
-            )
+            link = SupervisionLink(cohort_id, supervisor.id, student.id)
+            created = await uow.links.add(link, actor.person_id)
             if created:
                 await self._audit(
                     uow, actor, "link.create", cohort_id, student.id, {"supervisor": supervisor.id}
                 )
+                notices = await self._link_notices(uow, link, student, supervisor)
             await uow.commit()
+        if notices:
+            await self._outbox.enqueue(notices)
         return created, student, supervisor
+
+    async def _link_notices(
+        self, uow: NoticeUnitOfWork, link: SupervisionLink, student: Person, supervisor: Person
+    ) -> list[OutgoingMessage]:
+        """Return the notices of a new link to the student and the supervisor who can be
+        reached, keyed per link and reader."""
+        readers = [p for p in (student, supervisor) if p.active]
+        wake = await wake_times(uow.schedules, readers, self._clock.now())
+        key = f"link:{link.cohort_id}:{link.supervisor_id}:{link.student_id}"
+        return [
+            OutgoingMessage(
+                chat_id=reader.telegram_id,
+                payload=linked_payload(reader, student, supervisor),
+                origin="link",
+                not_before=wake[reader.id],
+                person_id=reader.id,
+                dedupe_key=f"{key}:{reader.id}",
+            )
+            for reader in readers
+        ]
 
     async def audit_log(self, actor: Actor, limit: int = 50) -> Sequence[AuditEntry]:
         """Return the newest audit entries; operators only."""
@@ -188,7 +221,7 @@ class CoordinationService:
 
     async def _audit(
         self,
-        uow: IdentityUnitOfWork,
+        uow: NoticeUnitOfWork,
         actor: Actor,
         action: str,
         cohort_id: int | None = None,
@@ -200,7 +233,7 @@ class CoordinationService:
         )
 
 
-async def _member(uow: IdentityUnitOfWork, cohort_id: int, person_id: int, role: Role) -> Person:
+async def _member(uow: NoticeUnitOfWork, cohort_id: int, person_id: int, role: Role) -> Person:
     people = await uow.memberships.people_in(cohort_id, role)
     for person in people:
         if person.id == person_id:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from bot.services.delivery.quiet_hours import QuietHoursSource
 from bot.services.identity.domain import (
     AuditEntry,
     Cohort,
@@ -229,4 +230,13 @@ class IdentityUnitOfWork(Transaction, Protocol):
     @property
     def audit(self) -> AuditRepo:
         """The audit log."""
+        ...
+
+
+class NoticeUnitOfWork(IdentityUnitOfWork, Protocol):
+    """Identity, and the quiet hours of the people a notice goes to."""
+
+    @property
+    def schedules(self) -> QuietHoursSource:
+        """People's own quiet hours."""
         ...

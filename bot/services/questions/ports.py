@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.services.identity.domain import Question
-from bot.services.identity.ports import IdentityUnitOfWork
+from bot.services.identity.ports import NoticeUnitOfWork
 
 
 class QuestionRepo(Protocol):
@@ -35,12 +35,14 @@ class QuestionRepo(Protocol):
         """Store a coordinator's answer."""
         ...
 
-    async def add_forward(self, question_id: int, person_id: int, message_id: int) -> None:
-        """Remember the message a question was forwarded in, for reply-to routing."""
+    async def add_forward(self, question_id: int, person_id: int, outbox_key: str) -> None:
+        """Remember that a question is forwarded to a person in the outbox message with this
+        dedupe key, for reply-to routing; a repeat is ignored."""
         ...
 
-    async def by_forward(self, person_id: int, message_id: int) -> Question | None:
-        """Return the question forwarded to this person in this message."""
+    async def by_forward(self, person_id: int, chat_id: int, message_id: int) -> Question | None:
+        """Return the question forwarded to this person in this message of the chat (the
+        message the outbox sent, or an older forward recorded by message id)."""
         ...
 
     async def for_person(self, person_id: int) -> Sequence[Question]:
@@ -58,7 +60,7 @@ class QuestionRepo(Protocol):
         ...
 
 
-class QuestionsUnitOfWork(IdentityUnitOfWork, Protocol):
+class QuestionsUnitOfWork(NoticeUnitOfWork, Protocol):
     """A transaction over people and their questions."""
 
     @property

@@ -1,13 +1,24 @@
-"""Onboarding questions: answers from the documents, votes, hand-offs to a person, gaps."""
+"""Onboarding questions: answers from the documents, votes, hand-offs to a person, gaps.
+
+A hand-off and a coordinator's answer reach the other person through the outbox, out of
+their quiet hours, keyed so a double tap or a repeated answer queues nothing again. Each
+forward is recorded against its outbox message (by its key), so a coordinator's Telegram
+reply to the message the dispatcher sent is routed back to the question.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
+from bot.services.delivery.quiet_hours import wake_times
 from bot.services.identity.access import (
     Actor,
     coordinated_cohorts,
@@ -18,6 +29,7 @@ from bot.services.kernel.errors import Invalid, NotAllowed, NotFound
 from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 from bot.services.questions.gaps import Gap, clean_text, group_gaps
 from bot.services.questions.knowledge import SCOPE_ALL, Answer, Answerer, scopes_for
+from bot.services.questions.messages import answer_payload, forward_payload
 from bot.services.questions.ports import QuestionsUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -26,6 +38,7 @@ MAX_REPLY_LENGTH = 3000
 AWAITING_QUESTION = "question"
 REPLY_PREFIX = "reply:"
 NO_ANSWER = Answer(text="", citations=(), abstained=True, confidence=0.0)
+ORIGIN = "question"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +52,7 @@ class Asked:
 
 @dataclass(frozen=True, slots=True)
 class HandOff:
-    """Who to tell about a question passed to a person (empty when `already` or nobody)."""
+    """Who was told about a question passed to a person (empty when `already` or nobody)."""
 
     question: Question
     recipients: tuple[Person, ...]
@@ -49,7 +62,7 @@ class HandOff:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """A coordinator's answer, stored, with the asker to deliver it to (None: unreachable)."""
+    """A coordinator's answer, stored and queued for the asker (None: unreachable)."""
 
     question: Question
     asker: Person | None
@@ -62,6 +75,17 @@ def mask_name(text: str, person: Person | None) -> str:
         return text
     pattern = re.compile(re.escape(person.display_name), re.IGNORECASE)
     return pattern.sub("[navn]", text)
+
+
+def forward_key(question_id: int, person_id: int) -> str:
+    """Return the outbox key of a question's forward to one coordinator."""
+    return f"question:{question_id}:to:{person_id}"
+
+
+def answer_key(question_id: int, text: str) -> str:
+    """Return the outbox key of an answer: the same answer to a question is sent once."""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return f"question:{question_id}:answer:{digest}"
 
 
 def reply_target(awaiting: str | None) -> int | None:
@@ -98,11 +122,13 @@ class QuestionService:
     def __init__(
         self,
         uow: UnitOfWorkFactory[QuestionsUnitOfWork],
+        outbox: OutboxStore,
         clock: Clock,
         answerer: Answerer | None,
         admin_telegram_ids: Sequence[int],
     ) -> None:
         self._uow = uow
+        self._outbox = outbox
         self._clock = clock
         self._answerer = answerer
         self._admins = frozenset(admin_telegram_ids)
@@ -151,7 +177,8 @@ class QuestionService:
         return dataclasses.replace(question, helpful=helpful)
 
     async def hand_off(self, telegram_id: int, question_id: int) -> HandOff:
-        """Pass the asker's question to their coordinators (or the admins), only once."""
+        """Pass the asker's question to their coordinators (or the admins), only once: the
+        forwards are recorded and queued with the hand-off."""
         async with self._uow() as uow:
             question = await _own_question(uow, telegram_id, question_id)
             cohort = await uow.cohorts.get(question.cohort_id) if question.cohort_id else None
@@ -163,20 +190,39 @@ class QuestionService:
                 return HandOff(question, (), cohort)
             if not await uow.questions.mark_handed_off(question.id, now):
                 return HandOff(question, (), cohort, already=True)
+            handed = dataclasses.replace(question, handed_off_at=now)
+            forwards = await self._forwards(uow, handed, cohort, recipients, now)
             await uow.commit()
-        return HandOff(dataclasses.replace(question, handed_off_at=now), recipients, cohort)
+        await self._outbox.enqueue(forwards)
+        return HandOff(handed, recipients, cohort)
 
-    async def record_forward(self, question_id: int, person_id: int, message_id: int) -> None:
-        """Remember the message a question was forwarded in, so a reply to it is routed."""
-        async with self._uow() as uow:
-            await uow.questions.add_forward(question_id, person_id, message_id)
-            await uow.commit()
+    async def _forwards(
+        self,
+        uow: QuestionsUnitOfWork,
+        question: Question,
+        cohort: Cohort | None,
+        recipients: Sequence[Person],
+        now: datetime,
+    ) -> list[OutgoingMessage]:
+        """Record a forward per recipient against its outbox key; return the messages."""
+        wake = await wake_times(uow.schedules, recipients, now)
+        messages = []
+        for person in recipients:
+            key = forward_key(question.id, person.id)
+            await uow.questions.add_forward(question.id, person.id, key)
+            payload = forward_payload(question, cohort.name if cohort else None, person.language)
+            messages.append(_message(person, payload, wake[person.id], key))
+        return messages
 
     async def forwarded(self, telegram_id: int, message_id: int) -> int | None:
-        """Return the question forwarded to this person in this message, if any."""
+        """Return the question forwarded to this person in this message of their chat."""
         async with self._uow() as uow:
             person = await uow.people.by_telegram_id(telegram_id)
-            question = await uow.questions.by_forward(person.id, message_id) if person else None
+            question = (
+                await uow.questions.by_forward(person.id, telegram_id, message_id)
+                if person
+                else None
+            )
         return question.id if question else None
 
     async def start_reply(self, telegram_id: int, question_id: int) -> Question:
@@ -209,10 +255,25 @@ class QuestionService:
             await self._require_responder(uow, person, question)
             now = self._clock.now()
             await uow.questions.record_reply(question.id, person.id, text, now)
+            answered = dataclasses.replace(question, reply=text, answered_at=now)
             asker = await uow.people.get(question.person_id) if question.person_id else None
+            if asker is not None and not asker.active:
+                asker = None
+            message = await self._answer_message(uow, answered, asker, now)
             await uow.commit()
-        answered = dataclasses.replace(question, reply=text, answered_at=now)
-        return Delivery(answered, asker if asker and asker.active else None)
+        if message is not None:
+            await self._outbox.enqueue([message])
+        return Delivery(answered, asker)
+
+    async def _answer_message(
+        self, uow: QuestionsUnitOfWork, question: Question, asker: Person | None, now: datetime
+    ) -> OutgoingMessage | None:
+        """Return the answer for the asker who can be reached, in their language."""
+        if asker is None or question.reply is None:
+            return None
+        wake = await wake_times(uow.schedules, [asker], now)
+        payload = answer_payload(question, asker.language)
+        return _message(asker, payload, wake[asker.id], answer_key(question.id, question.reply))
 
     async def gaps(self, actor: Actor, cohort_id: int | None = None) -> list[Gap]:
         """Return the knowledge gaps a coordinator may see, grouped by question, newest first."""
@@ -265,6 +326,18 @@ class QuestionService:
                 raise NotAllowed("only admins answer questions without a cohort")
             return
         await require_coordinator(uow, actor, question.cohort_id)
+
+
+def _message(person: Person, payload: dict[str, Any], at: datetime, key: str) -> OutgoingMessage:
+    """Return an outbox message about a question for one person."""
+    return OutgoingMessage(
+        chat_id=person.telegram_id,
+        payload=payload,
+        origin=ORIGIN,
+        not_before=at,
+        person_id=person.id,
+        dedupe_key=key,
+    )
 
 
 async def _person(uow: QuestionsUnitOfWork, telegram_id: int) -> Person:

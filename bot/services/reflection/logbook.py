@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
+from bot.services.delivery.quiet_hours import wake_times
 from bot.services.identity.domain import Person, Role
 from bot.services.kernel.cpr import contains_cpr
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
@@ -149,9 +150,10 @@ class LogbookService:
                 return EntryView(entry, goal, bool(supervisors))
             entry = await uow.reflections.update(entry.id, shared_at=now if shared else None)
             goal = await uow.goals.get(entry.goal_id) if entry.goal_id else None
+            notices = await _notices(uow, supervisors, person, entry, now) if shared else []
             await uow.commit()
-        if shared:
-            await self._outbox.enqueue([_notice(s, person, entry, now) for s in supervisors])
+        if notices:
+            await self._outbox.enqueue(notices)
         return EntryView(entry, goal, True)
 
     async def shared_for(self, telegram_id: int) -> Sequence[SharedEntry]:
@@ -170,18 +172,27 @@ class LogbookService:
         return [SharedEntry(names[e.person_id], e) for e in entries]
 
 
-def _notice(
-    supervisor: Person, student: Person, entry: Reflection, now: datetime
-) -> OutgoingMessage:
-    """Return the notice that an entry was shared (the content stays in the bot)."""
-    return OutgoingMessage(
-        chat_id=supervisor.telegram_id,
-        payload=shared_payload(student.display_name, supervisor.language),
-        origin="share",
-        not_before=now,
-        person_id=supervisor.id,
-        dedupe_key=f"share:{entry.id}:{supervisor.id}:{int(now.timestamp())}",
-    )
+async def _notices(
+    uow: ReflectionUnitOfWork,
+    supervisors: Sequence[Person],
+    student: Person,
+    entry: Reflection,
+    now: datetime,
+) -> list[OutgoingMessage]:
+    """Return the notices that an entry was shared (the content stays in the bot), each out
+    of its supervisor's quiet hours and keyed per sharing, so a double tap queues one."""
+    wake = await wake_times(uow.schedules, supervisors, now)
+    return [
+        OutgoingMessage(
+            chat_id=supervisor.telegram_id,
+            payload=shared_payload(student.display_name, supervisor.language),
+            origin="share",
+            not_before=wake[supervisor.id],
+            person_id=supervisor.id,
+            dedupe_key=f"share:{entry.id}:{supervisor.id}:{int(now.timestamp())}",
+        )
+        for supervisor in supervisors
+    ]
 
 
 async def _person(uow: ReflectionUnitOfWork, telegram_id: int) -> Person:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Float,
     ForeignKey,
     Integer,
@@ -45,14 +46,22 @@ class QuestionRow(Base):
 
 
 class QuestionForwardRow(Base):
-    """A message in which a question was forwarded to a coordinator (for reply-to routing)."""
+    """A question forwarded to a coordinator (for reply-to routing): the outbox message that
+    carries it (`outbox_key`, its dedupe key; the outbox records Telegram's message id), or,
+    for forwards sent before the outbox carried them, Telegram's `message_id` itself."""
 
     __tablename__ = "question_forward"
-    __table_args__ = (UniqueConstraint("person_id", "message_id"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "message_id"),
+        CheckConstraint(
+            "message_id IS NOT NULL OR outbox_key IS NOT NULL", name="message_or_outbox"
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     question_id: Mapped[int] = mapped_column(
         ForeignKey("question.id", ondelete="CASCADE"), index=True
     )
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    message_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    outbox_key: Mapped[str | None] = mapped_column(String(128), unique=True, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)

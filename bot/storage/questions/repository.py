@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.identity.domain import Question
 from bot.storage.base import affected
+from bot.storage.delivery.models import OutboxRow
 from bot.storage.identity import convert
 from bot.storage.questions.models import QuestionForwardRow, QuestionRow
 
@@ -76,27 +77,31 @@ class SqlQuestionRepo:
             .values(reply=text, answered_at=now, answered_by=replier_id)
         )
 
-    async def add_forward(self, question_id: int, person_id: int, message_id: int) -> None:
-        """Remember a forwarded message; a repeat is ignored."""
+    async def add_forward(self, question_id: int, person_id: int, outbox_key: str) -> None:
+        """Remember a forward queued in the outbox under this key; a repeat is ignored."""
         try:
             async with self._s.begin_nested():
                 self._s.add(
                     QuestionForwardRow(
-                        question_id=question_id, person_id=person_id, message_id=message_id
+                        question_id=question_id, person_id=person_id, outbox_key=outbox_key
                     )
                 )
         except IntegrityError:
             return
 
-    async def by_forward(self, person_id: int, message_id: int) -> Question | None:
-        """Return the question forwarded to this person in this message."""
+    async def by_forward(self, person_id: int, chat_id: int, message_id: int) -> Question | None:
+        """Return the question forwarded to this person in this message: the one the outbox
+        sent to the chat as this message, or an older forward recorded by message id."""
+        sent = and_(OutboxRow.chat_id == chat_id, OutboxRow.telegram_message_id == message_id)
         query = (
             select(QuestionRow)
             .join(QuestionForwardRow, QuestionForwardRow.question_id == QuestionRow.id)
+            .outerjoin(OutboxRow, OutboxRow.dedupe_key == QuestionForwardRow.outbox_key)
             .where(
                 QuestionForwardRow.person_id == person_id,
-                QuestionForwardRow.message_id == message_id,
+                or_(QuestionForwardRow.message_id == message_id, sent),
             )
+            .limit(1)
         )
         row = await self._s.scalar(query)
         return convert.question(row) if row else None

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import N_, Gettext, gettext_for
+from bot.i18n import Gettext
 from bot.services.identity.coordination import CohortPeople
 from bot.services.identity.domain import Cohort, Person
 from bot.tg.kit.callbacks import as_int, pack
 from bot.tg.kit.common import translator
 from bot.tg.kit.render import edit_or_send, esc, keyboard, reply
 
-log = logging.getLogger(__name__)
 PAGE = 8
 
 
@@ -133,11 +130,9 @@ async def _link(
             update, _("{supervisor} is already linked to {student}.").format(**names)
         )
         return
-    await edit_or_send(
+    await edit_or_send(  # the service has queued the notices to both of them
         update, _("Done: {supervisor} is now supervisor for {student}.").format(**names)
     )
-    await _tell(context, student, N_("Your supervisor is {supervisor}."), names)
-    await _tell(context, supervisor, N_("You are now supervisor for {student}."), names)
 
 
 async def _people(update: Update, context: BotContext, cohort_id: int) -> CohortPeople:
@@ -156,14 +151,6 @@ def _page_rows(
     if (page + 1) * PAGE < len(people):
         rows.append([("→", next_data)])
     return rows
-
-
-async def _tell(context: BotContext, person: Person, message: str, names: dict[str, str]) -> None:
-    _ = gettext_for(person.language)
-    try:
-        await context.bot.send_message(person.telegram_id, _(message).format(**names))
-    except TelegramError as exc:  # the link stands even if a notification cannot be delivered
-        log.warning("link notification not delivered: %s", type(exc).__name__)
 
 
 def register(app: Application) -> None:

@@ -7,24 +7,22 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import Gettext, gettext_for
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
-from bot.services.questions.service import MAX_QUESTION_LENGTH, HandOff
+from bot.services.questions.service import MAX_QUESTION_LENGTH
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import whoami
 from bot.tg.kit.render import keyboard, reply
 from bot.tg.questions.texts import (
     CPR_IN_QUESTION,
     NOT_YOURS,
-    answer_button,
     answer_keyboard,
     answer_message,
     ask_person_button,
-    forward_message,
 )
 
 log = logging.getLogger(__name__)
@@ -126,31 +124,8 @@ async def _hand_off(update: Update, context: BotContext, question_id: int, _: Ge
             ),
         )
         return
-    await _set_buttons(update, None)
-    await forward(context, result)
+    await _set_buttons(update, None)  # the service has queued the question for them
     await reply(update, _("I have asked your coordinator. You will get the answer here."))
-
-
-async def forward(context: BotContext, result: HandOff) -> None:
-    """Send the question (its text only) to each coordinator, with an "Answer" button."""
-    cohort_name = result.cohort.name if result.cohort else None
-    for person in result.recipients:
-        _ = gettext_for(person.language)
-        try:
-            sent = await context.bot.send_message(
-                person.telegram_id,
-                forward_message(result.question, cohort_name, _),
-                reply_markup=answer_button(result.question.id, _),
-            )
-        except Forbidden:
-            await context.services.enrolment.mark_unreachable(person.telegram_id)
-            continue
-        except TelegramError as exc:
-            log.warning("question not forwarded: %s", type(exc).__name__)
-            continue
-        await context.services.questions.record_forward(
-            result.question.id, person.id, sent.message_id
-        )
 
 
 async def _set_buttons(update: Update, rows: list[list[tuple[str, str]]] | None) -> None:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import gettext_for
 from bot.services.identity.access import Profile
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
-from bot.services.questions.service import MAX_REPLY_LENGTH, Delivery
+from bot.services.questions.service import MAX_REPLY_LENGTH
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import translator
 from bot.tg.kit.render import esc, reply
-from bot.tg.questions.texts import NOT_YOURS, delivery_message, gaps_message
-
-log = logging.getLogger(__name__)
+from bot.tg.questions.texts import NOT_YOURS, gaps_message
 
 
 async def answer_button(update: Update, context: BotContext) -> None:
@@ -81,27 +75,10 @@ async def receive_reply(
             ).format(limit=MAX_REPLY_LENGTH),
         )
         return
-    if await _deliver(context, delivery):
+    if delivery.asker is not None:  # the service has queued the answer for them
         await reply(update, _("Thank you! I have sent your answer to the student."))
     else:
         await reply(update, _("Your answer is saved, but I could not deliver it to the student."))
-
-
-async def _deliver(context: BotContext, delivery: Delivery) -> bool:
-    """Send the answer to the asker in their language; False when it could not be sent."""
-    asker = delivery.asker
-    if asker is None:
-        return False
-    _ = gettext_for(asker.language)
-    try:
-        await context.bot.send_message(asker.telegram_id, delivery_message(delivery.question, _))
-    except Forbidden:
-        await context.services.enrolment.mark_unreachable(asker.telegram_id)
-        return False
-    except TelegramError as exc:
-        log.warning("answer not delivered: %s", type(exc).__name__)
-        return False
-    return True
 
 
 async def show_gaps(update: Update, context: BotContext) -> None:

@@ -1,4 +1,5 @@
-"""Texts and keyboards for questions, hand-offs, coordinator answers and gaps."""
+"""Texts and keyboards for answers to questions, their buttons and the knowledge gaps (the
+hand-off and the coordinator's answer are outbox messages: bot/services/questions/messages)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import N_, Gettext
-from bot.services.identity.domain import GapReason, Question
+from bot.services.identity.domain import GapReason
 from bot.services.questions.gaps import Gap
 from bot.services.questions.knowledge import Citation
 from bot.services.questions.service import Asked
@@ -76,47 +77,6 @@ def votes_row(question_id: int) -> list[tuple[str, str]]:
 def ask_person_button(question_id: int, _: Gettext) -> tuple[str, str]:
     """Return the "Ask a person" button."""
     return (_("Ask a person"), pack("qa", "ho", question_id))
-
-
-def forward_message(question: Question, cohort_name: str | None, _: Gettext) -> str:
-    """Return the question as a coordinator sees it: its text and cohort, never the asker."""
-    if question.abstained:
-        why = _("I could not answer it from the documents.")
-    elif question.helpful is False:
-        why = _("My answer from the documents did not help.")
-    else:
-        why = _("The student would like an answer from a person.")
-    head = (
-        _("A student in {cohort} asks:").format(cohort=esc(cohort_name))
-        if cohort_name
-        else _("A student asks:")
-    )
-    return "\n".join(
-        [
-            f"<b>{head}</b>",
-            f"<i>{esc(question.text)}</i>",
-            "",
-            why,
-            _("Press “Answer” (or reply to this message) and write your answer; I pass it on."),
-        ]
-    )
-
-
-def answer_button(question_id: int, _: Gettext) -> InlineKeyboardMarkup:
-    """Return the coordinator's "Answer" button."""
-    return keyboard([[(_("Answer"), pack("qa", "re", question_id))]])
-
-
-def delivery_message(question: Question, _: Gettext) -> str:
-    """Return a coordinator's answer as the asker receives it, quoting their question."""
-    return "\n".join(
-        [
-            "<b>" + _("Your coordinator has answered your question:") + "</b>",
-            f"<i>{esc(question.text)}</i>",
-            "",
-            esc(question.reply or ""),
-        ]
-    )
 
 
 def gaps_message(gaps: Sequence[Gap], _: Gettext) -> str:

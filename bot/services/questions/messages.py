@@ -1,0 +1,57 @@
+"""Messages about handed-off questions that the service puts in the outbox, rendered in the
+reader's language (the outbox stores messages ready to send): the question as a coordinator
+sees it, with an "Answer" button ("qa:re:<question id>"), and the answer as the asker gets it.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from bot.i18n import N_, gettext_for
+from bot.services.identity.domain import Question
+
+ABSTAINED = N_("I could not answer it from the documents.")
+UNHELPFUL = N_("My answer from the documents did not help.")
+WANTS_PERSON = N_("The student would like an answer from a person.")
+ASKS_IN_COHORT = N_("A student in {cohort} asks:")
+ASKS = N_("A student asks:")
+HOW_TO_ANSWER = N_(
+    "Press “Answer” (or reply to this message) and write your answer; I pass it on."
+)
+BUTTON_ANSWER = N_("Answer")
+ANSWERED = N_("Your coordinator has answered your question:")
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def forward_payload(question: Question, cohort_name: str | None, language: str) -> dict[str, Any]:
+    """Return the question for a coordinator: its text and cohort (never the asker) and the
+    "Answer" button."""
+    _ = gettext_for(language)
+    if question.abstained:
+        why = _(ABSTAINED)
+    elif question.helpful is False:
+        why = _(UNHELPFUL)
+    else:
+        why = _(WANTS_PERSON)
+    head = _(ASKS_IN_COHORT).format(cohort=_esc(cohort_name)) if cohort_name else _(ASKS)
+    text = "\n".join(
+        [f"<b>{head}</b>", f"<i>{_esc(question.text)}</i>", "", why, _(HOW_TO_ANSWER)]
+    )
+    button = {"text": _(BUTTON_ANSWER), "callback_data": f"qa:re:{question.id}"}
+    return {"text": text, "reply_markup": {"inline_keyboard": [[button]]}}
+
+
+def answer_payload(question: Question, language: str) -> dict[str, Any]:
+    """Return a coordinator's answer as the asker receives it, quoting their question."""
+    _ = gettext_for(language)
+    lines = [
+        f"<b>{_(ANSWERED)}</b>",
+        f"<i>{_esc(question.text)}</i>",
+        "",
+        _esc(question.reply or ""),
+    ]
+    return {"text": "\n".join(lines)}
