@@ -13,6 +13,7 @@ from bot.services.feedback.messages import request_payload
 from bot.services.feedback.service import Closed, Given, Ready, Saved
 from bot.services.identity.domain import Role
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
+from bot.tg.delivery.choices import choice_rows
 from bot.tg.feedback.texts import (
     CLOSED,
     NOT_VALID,
@@ -232,9 +233,8 @@ async def _request_action(
 
 
 def _markup(payload: dict) -> InlineKeyboardMarkup:
-    """Turn an outbox keyboard back into PTB's markup."""
-    rows = payload.get("reply_markup", {}).get("inline_keyboard", [])
-    return keyboard([[(b["text"], b["callback_data"]) for b in row] for row in rows])
+    """Turn an outbox message's choices into PTB's markup, as the sender would."""
+    return keyboard(choice_rows(payload))
 
 
 def register(app: Application) -> None:
