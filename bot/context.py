@@ -27,6 +27,7 @@ from bot.services.reflection.logbook import LogbookService
 from bot.services.reflection.prompting import PromptScheduler
 from bot.services.reflection.schedules import ScheduleService
 from bot.services.reports.service import ReportService
+from bot.tg.kit.awaited import AwaitedRegistry
 
 
 @dataclass(slots=True)
@@ -58,10 +59,12 @@ class Services:
 
 
 class BotData:
-    """Application-wide data: only the services, since all state lives in SQL."""
+    """Application-wide data: the services (all state lives in SQL) and who takes awaited
+    text, which the handler modules register."""
 
     def __init__(self) -> None:
         self.services: Services | None = None
+        self.awaited = AwaitedRegistry()
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, BotData]):
