@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
@@ -67,7 +68,7 @@ class TelegramSender:
         payload = item.payload
         markup = reply_markup(payload)
         keyboard = InlineKeyboardMarkup.de_json(markup, self._bot) if markup else None
-        common = {
+        common: dict[str, Any] = {
             "parse_mode": ParseMode.HTML,
             "reply_markup": keyboard,
             "read_timeout": self._timeout,
