@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.services.broadcasts.introductions import IntroductionService
@@ -14,6 +16,7 @@ from bot.services.conversations.service import ConversationService
 from bot.services.digest.service import DigestService
 from bot.services.feedback.service import FeedbackService
 from bot.services.identity.access import AccessService
+from bot.services.identity.awaiting import Awaiting, AwaitKind
 from bot.services.identity.coordination import CoordinationService
 from bot.services.kernel.health import HealthService
 from bot.services.onboarding.enrolment import EnrolmentService
@@ -57,11 +60,48 @@ class Services:
     answerer: Answerer | None = None
 
 
+TextReceiver = Callable[[Update, "BotContext", Awaiting, str], Awaitable[None]]
+MediaReceiver = Callable[[Update, "BotContext", Awaiting], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Receiver:
+    """What takes the awaited text (and, when given, a photo or document) of one kind.
+
+    Attributes:
+        text: Takes the text.
+        media: Takes a photo or document; without it the person is told only text is read.
+        after_replies: A Telegram reply to a forwarded question goes to that question first
+            (writing feedback, a plan or a goal does not stop a coordinator answering).
+    """
+
+    text: TextReceiver
+    media: MediaReceiver | None = None
+    after_replies: bool = False
+
+
+class AwaitedRegistry:
+    """The receivers of awaited text, one per kind (the tg domains register them)."""
+
+    def __init__(self) -> None:
+        self._receivers: dict[AwaitKind, Receiver] = {}
+
+    def register(self, kind: AwaitKind, receiver: Receiver) -> None:
+        """Make receiver take the text of a kind (registering again replaces it)."""
+        self._receivers[kind] = receiver
+
+    def receiver(self, awaiting: Awaiting | None) -> Receiver | None:
+        """Return the receiver of what is awaited, or None when nothing (known) is."""
+        return self._receivers.get(awaiting.kind) if awaiting is not None else None
+
+
 class BotData:
-    """Application-wide data: only the services, since all state lives in SQL."""
+    """Application-wide data: the services (all state lives in SQL) and who takes awaited
+    text, which the handler modules register."""
 
     def __init__(self) -> None:
         self.services: Services | None = None
+        self.awaited = AwaitedRegistry()
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, BotData]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.services.identity.domain import Role
 from bot.storage.identity.models import PersonRow
@@ -41,6 +41,23 @@ async def test_stale_and_forged_buttons_are_answered(fake_api: FakeBotApi, world
         answer = await user.wait_callback_answer()
         assert "ikke længere gyldig" in answer.get("text", "") or answer.get("callback_query_id")
     await user.no_message(within=0.3)
+
+
+async def test_an_unknown_or_malformed_awaiting_falls_through_to_a_question(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    user = fake_api.user(4007)
+    await enrol(user, world.codes[Role.STUDENT])
+    await user.send("Hvornår skal jeg møde ind?")
+    usual = (await user.next_message()).text
+    for stored in ("fb:x", "nope:1", "goal:", "display_name:3", "question"):
+        async with world.runtime.engine.begin() as conn:
+            where = PersonRow.telegram_id == user.id
+            await conn.execute(update(PersonRow).where(where).values(awaiting=stored))
+        await user.send("Hvornår skal jeg møde ind?")
+        assert (await user.next_message()).text == usual, stored
+        await user.send_photo()
+        assert "kun læse tekstbeskeder" in (await user.next_message()).text
 
 
 async def test_stranger_writing_text_is_told_how_to_join(

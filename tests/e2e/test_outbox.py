@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.bootstrap import Runtime, start_bot, stop_bot
 from bot.config import Settings, load_settings
 from bot.services.delivery.outbox import OutgoingMessage
+from bot.services.feedback.messages import nudge_payload
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.delivery.outbox import SqlOutboxStore
 from tests.fakebotapi import FakeBotApi, Fault
@@ -81,3 +82,38 @@ async def test_every_message_ends_sent_once_or_recorded(
     assert all("400" in r.last_error or r.attempts == 4 for r in rows if r.status == "failed")
     assert fake_api.count_429 > 0
     assert fake_api.injected["timeout"] > 0
+
+
+async def test_choices_and_rows_queued_before_them_get_the_same_keyboard(
+    fake_api: FakeBotApi, bot_settings: Settings, clock: ManualClock
+) -> None:
+    old_chat, new_chat = 5301, 5302
+    for chat in (old_chat, new_chat):
+        fake_api.add_chat(chat, chat_type="private")
+    new = nudge_payload("da")
+    before = {  # the nudge as the feedback service queued it before choices existed
+        "text": new["text"],
+        "reply_markup": {
+            "inline_keyboard": [
+                [
+                    {"text": "✍️ Selvevaluering", "callback_data": "fb:new:0"},
+                    {"text": "Ikke i dag", "callback_data": "fb:later:0"},
+                ]
+            ]
+        },
+    }
+    runtime = await start_bot(_fast(bot_settings), clock=clock, poll_timeout=1)
+    try:
+        messages = [
+            OutgoingMessage(old_chat, before, "test:old", clock.now()),
+            OutgoingMessage(new_chat, new, "test:new", clock.now()),
+        ]
+        assert await SqlOutboxStore(runtime.engine).enqueue(messages) == 2
+        rows = await _settled(runtime, clock)
+    finally:
+        await stop_bot(runtime)
+    assert {r.status for r in rows} == {"sent"}
+    sent = {m.chat_id: m for m in fake_api.messages() if m.chat_id in (old_chat, new_chat)}
+    assert sent[old_chat].reply_markup == before["reply_markup"]
+    assert sent[new_chat].reply_markup == before["reply_markup"]
+    assert sent[new_chat].text == sent[old_chat].text

@@ -9,12 +9,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.services.conversations.config import ConversationConfig
+from bot.services.conversations.messages import ConversationAction
 from bot.services.conversations.service import ConversationService, NotYet, PlanRecorded
 from bot.services.conversations.types import Kind
+from bot.services.delivery.choices import choices_of
 from bot.services.identity.domain import Person, Profession, Role, SupervisionLink
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
 from bot.services.reflection.schedules import ScheduleService
 from bot.services.reflection.types import EntryStatus
+from bot.tg.delivery.choices import choice_rows
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 from tests.unit.fakes_broadcasts import FakeOutbox
@@ -172,11 +175,12 @@ async def test_question_postponement_and_the_plan_in_the_logbook(s: Setup) -> No
     anna_ask = next(m for m in asks if m.chat_id == ANNA)
     conversation = s.conversation(ANNA, Kind.EXPECTATION)
     assert "Hvordan gik din forventningssamtale torsdag den 4. marts?" in anna_ask.payload["text"]
-    buttons = [
-        b["callback_data"]
-        for row in anna_ask.payload["reply_markup"]["inline_keyboard"]
-        for b in row
+    choices = [(c.action, c.target_id) for row in choices_of(anna_ask.payload) for c in row]
+    assert choices == [
+        (ConversationAction.WRITE_PLAN, conversation.id),
+        (ConversationAction.NOT_HELD, conversation.id),
     ]
+    buttons = [data for row in choice_rows(anna_ask.payload) for _label, data in row]
     assert buttons == [f"cv:w:{conversation.id}", f"cv:l:{conversation.id}"]
 
     assert await s.service.postpone(ANNA, conversation.id) == date(2027, 3, 8)

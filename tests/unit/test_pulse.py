@@ -8,13 +8,16 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.services.delivery.choices import choices_of
 from bot.services.delivery.outbox import OutgoingMessage
 from bot.services.identity.access import Actor
 from bot.services.identity.domain import Profession, Role
 from bot.services.kernel.errors import NotAllowed, NotFound
 from bot.services.pulse.config import PulseConfig
+from bot.services.pulse.messages import PulseAction
 from bot.services.pulse.service import PulseService, pulse_week, week_end
 from bot.services.pulse.types import PulseOutcome
+from bot.tg.delivery.choices import choice_rows
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 from tests.unit.fakes_broadcasts import FakeOutbox
@@ -91,7 +94,11 @@ async def test_each_running_student_is_asked_once_at_the_local_pulse_time(place:
     night = asked[p["night"]].payload
     assert "How safe do you feel asking questions" in night["text"]
     assert "anonymous" in night["text"]
-    data = [b["callback_data"] for b in night["reply_markup"]["inline_keyboard"][0]]
+    [scores] = choices_of(night)
+    assert [(c.action, c.target_id, c.value) for c in scores] == [
+        (PulseAction.ANSWER, "2027-03-08", score) for score in range(1, 6)
+    ]
+    data = [data for _label, data in choice_rows(night)[0]]
     assert data == [f"pu:20270308:{score}" for score in range(1, 6)]  # no person in it
     place.clock.set(datetime(2027, 3, 11, 17, 0, tzinfo=UTC))  # noon in New York
     assert await place.service.tick() == 1

@@ -6,15 +6,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.services.delivery.choices import choices_of
 from bot.services.identity.domain import Person, Profession, Role, SupervisionLink
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
 from bot.services.privacy.retention import RetentionService
 from bot.services.reflection.answering import Closed, Finished, ReflectionService
 from bot.services.reflection.logbook import LogbookService
+from bot.services.reflection.messages import PromptAction
 from bot.services.reflection.prompt_library import Model, PromptLibrary, default_prompts_dir
 from bot.services.reflection.prompting import PromptScheduler, ReflectionConfig
 from bot.services.reflection.schedules import ScheduleService
 from bot.services.reflection.types import EntryStatus
+from bot.tg.delivery.choices import choice_rows
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 from tests.unit.fakes_broadcasts import FakeOutbox
@@ -63,7 +66,8 @@ async def test_the_tick_prompts_once_and_the_answers_finish_the_entry(s: Setup) 
     assert (await s.tick.tick()).prompted == 0
     [row] = s.outbox.rows
     assert row.message.dedupe_key == "prompt:1:2027-02-08"
-    assert "rf:go:" in str(row.message.payload["reply_markup"])
+    assert choices_of(row.message.payload)[0][0].action == PromptAction.ANSWER_NOW
+    assert choice_rows(row.message.payload)[0][0][1].startswith("rf:go:")
     with pytest.raises(ContainsCpr):
         await s.talk.answer(11, "cpr 0101901234")
     for text in ("Hvad skete der", "Hvad betød det"):

@@ -19,6 +19,7 @@ from bot.services.broadcasts.ports import BroadcastsUnitOfWork
 from bot.services.broadcasts.types import visible_text
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
 from bot.services.identity.access import Actor, require_coordinator
+from bot.services.identity.awaiting import AwaitKind, awaiting
 from bot.services.identity.domain import AuditEntry, Cohort, Person, Role
 from bot.services.kernel.cpr import contains_cpr
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotFound
@@ -26,7 +27,6 @@ from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 
 PLACEHOLDERS = ("name", "cohort", "department", "start_date", "supervisor")
 MAX_WELCOME_LENGTH = 3000
-AWAIT_WELCOME = "welcome:"
 # The join intro waits a minute, so it arrives after the enrolment conversation (name,
 # help) instead of in the middle of it.
 JOIN_DELAY = timedelta(minutes=1)
@@ -85,14 +85,6 @@ def render_welcome(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(fill, template)
 
 
-def awaited_welcome(value: str | None) -> int | None:
-    """Return the cohort whose new welcome text the person is writing, if any."""
-    if not value or not value.startswith(AWAIT_WELCOME):
-        return None
-    rest = value.removeprefix(AWAIT_WELCOME)
-    return int(rest) if rest.isdigit() else None
-
-
 class IntroductionService:
     """Keeps the welcome texts and puts introductions in the outbox."""
 
@@ -128,7 +120,9 @@ class IntroductionService:
         async with self._uow() as uow:
             cohort = await _coordinated(uow, actor, cohort_id)
             if actor.person_id is not None:
-                await uow.people.update(actor.person_id, awaiting=f"{AWAIT_WELCOME}{cohort.id}")
+                await uow.people.update(
+                    actor.person_id, awaiting=awaiting(AwaitKind.WELCOME, cohort.id)
+                )
             await uow.commit()
         return cohort
 

@@ -11,11 +11,11 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.services.delivery.outbox import DeliveryReport, MessageKind, OutboxStatus
+from bot.services.identity.awaiting import Awaiting, AwaitKind
 from bot.services.identity.domain import Cohort, Role
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
-AWAIT_PREFIX = "bc:"
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -51,6 +51,14 @@ class Step(StrEnum):
     TEXT = "text"
     FILE = "file"
     WHEN = "when"
+
+
+STEP_KINDS = {
+    Step.TEXT: AwaitKind.BROADCAST_TEXT,
+    Step.FILE: AwaitKind.BROADCAST_FILE,
+    Step.WHEN: AwaitKind.BROADCAST_WHEN,
+}
+STEP_OF = {kind: step for step, kind in STEP_KINDS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,17 +160,15 @@ def outgoing(broadcast: Broadcast) -> tuple[MessageKind, dict[str, Any]]:
 
 def awaiting(step: Step, broadcast_id: int) -> str:
     """Return the person.awaiting value for a step of a draft."""
-    return f"{AWAIT_PREFIX}{step.value}:{broadcast_id}"
+    return Awaiting(STEP_KINDS[step], broadcast_id).format()
 
 
 def awaited_step(value: str | None) -> tuple[Step, int] | None:
     """Return the draft step a person.awaiting value stands for, if any."""
-    if not value or not value.startswith(AWAIT_PREFIX):
+    parsed = Awaiting.parse(value)
+    if parsed is None or parsed.kind not in STEP_OF:
         return None
-    step, _, ident = value.removeprefix(AWAIT_PREFIX).partition(":")
-    if step not in {s.value for s in Step} or not ident.isdigit():
-        return None
-    return Step(step), int(ident)
+    return STEP_OF[parsed.kind], parsed.target_id
 
 
 class BroadcastRepo(Protocol):

@@ -1,13 +1,14 @@
 """Messages about placement conversations, rendered in the reader's language for the outbox:
 reminders with R2C2 preparation questions (Sargeant's model: build the Relationship, explore
-Reactions, explore the Content, Coach for change) and the question about the agreed plan.
-Callback data: "cv:w:<conversation id>" (write the plan), "cv:l:<id>" (not held yet)."""
+Reactions, explore the Content, Coach for change) and the question about the agreed plan,
+which offers two choices (`ConversationAction` on the conversation)."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from babel.dates import format_date
@@ -15,6 +16,15 @@ from babel.lists import format_list
 
 from bot.i18n import N_, Gettext, gettext_for
 from bot.services.conversations.types import Kind
+from bot.services.delivery.choices import Choice, with_choices
+
+
+class ConversationAction(StrEnum):
+    """What the question about the plan offers; the target is the conversation."""
+
+    WRITE_PLAN = "conversation.write_plan"
+    NOT_HELD = "conversation.not_held"
+
 
 KIND_NAMES = {
     Kind.EXPECTATION: N_("expectation conversation"),
@@ -118,7 +128,7 @@ def supervisor_reminder(
 
 
 def plan_question(kind: Kind, day: date, conversation_id: int, language: str) -> dict[str, Any]:
-    """Return the question about the agreed plan, with its two buttons."""
+    """Return the question about the agreed plan, with its two choices."""
     _ = gettext_for(language)
     text = "\n\n".join(
         [
@@ -126,11 +136,11 @@ def plan_question(kind: Kind, day: date, conversation_id: int, language: str) ->
             _(ASK_PLAN_HOW),
         ]
     )
-    buttons = [
-        [{"text": _(BUTTON_WRITE), "callback_data": f"cv:w:{conversation_id}"}],
-        [{"text": _(BUTTON_LATER), "callback_data": f"cv:l:{conversation_id}"}],
+    rows = [
+        [Choice(ConversationAction.WRITE_PLAN, conversation_id, BUTTON_WRITE)],
+        [Choice(ConversationAction.NOT_HELD, conversation_id, BUTTON_LATER)],
     ]
-    return {"text": text, "reply_markup": {"inline_keyboard": buttons}}
+    return with_choices({"text": text}, rows, language)
 
 
 def plan_heading(kind: Kind, day: date, language: str) -> str:

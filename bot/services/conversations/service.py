@@ -20,6 +20,7 @@ from bot.services.conversations.rules import local_date, postponed
 from bot.services.conversations.tick import ConversationTick
 from bot.services.conversations.types import Conversation, StudentConversation
 from bot.services.delivery.outbox import OutboxStore
+from bot.services.identity.awaiting import AwaitKind, awaiting
 from bot.services.identity.domain import Person, Role
 from bot.services.kernel.cpr import contains_cpr
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
@@ -27,7 +28,6 @@ from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 from bot.services.reflection.schedules import local_today
 from bot.services.reflection.types import Answer, EntryStatus, NewReflection
 
-AWAIT_PLAN = "cv:"
 MAX_PLAN_LENGTH = 1500
 SUPERVISOR_HORIZON = timedelta(days=366)
 
@@ -50,14 +50,6 @@ class Overview:
     supervised: Sequence[StudentConversation]
     is_student: bool
     is_supervisor: bool
-
-
-def awaited_plan(value: str | None) -> int | None:
-    """Return the conversation whose plan the person is writing, if any."""
-    if not value or not value.startswith(AWAIT_PLAN):
-        return None
-    rest = value.removeprefix(AWAIT_PLAN)
-    return int(rest) if rest.isdigit() else None
 
 
 class ConversationService:
@@ -109,7 +101,7 @@ class ConversationService:
             conversation = await _own(uow, person, conversation_id)
             if local_today(person, self._clock) < conversation.due_on:
                 raise NotYet("not held yet")
-            await uow.people.update(person.id, awaiting=f"{AWAIT_PLAN}{conversation.id}")
+            await uow.people.update(person.id, awaiting=awaiting(AwaitKind.PLAN, conversation.id))
             await uow.commit()
         return conversation
 

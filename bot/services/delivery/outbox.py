@@ -32,9 +32,10 @@ class MessageKind(StrEnum):
 class OutgoingMessage:
     """A message to put in the outbox.
 
-    `payload` holds `text` (HTML), and optionally `reply_markup` (an inline keyboard as a
-    dict) and `file` (a path) with `caption` for photos and documents. `dedupe_key` makes
-    enqueueing idempotent: a second message with the same key is not added.
+    `payload` holds `text` (HTML), and optionally `choices` with the reader's `language`
+    (see `choices.with_choices`) and `file` (a path) with `caption` for photos and documents.
+    Rows queued before choices existed may hold `reply_markup`, a ready inline keyboard.
+    `dedupe_key` makes enqueueing idempotent: a second message with the same key is not added.
     """
 
     chat_id: int

@@ -13,19 +13,9 @@ from bot.services.kernel.ports import Clock
 from bot.services.reflection.schedules import local_today
 from bot.services.reflection.types import EntryStatus, NewReflection, Reflection
 
-AWAIT = "fb:"
-
 
 class Closed(ServiceError):
     """The request was answered, declined, passed on or has expired."""
-
-
-def awaited_request(value: str | None) -> int | None:
-    """Return the request the person is writing, from `Person.awaiting`."""
-    if not value or not value.startswith(AWAIT):
-        return None
-    rest = value.removeprefix(AWAIT)
-    return int(rest) if rest.isdigit() else None
 
 
 def writes_next(request: FeedbackRequest, person: Person) -> bool:

@@ -1,16 +1,31 @@
 """Feedback messages the services put in the outbox, rendered in the reader's language.
 
-Callback data: the student's "fb:<action>:<request id>" and "fs:<request id>:<supervisor id>",
-the supervisor's "fq:<action>:<request id>" and "fp:<request id>:<colleague id>".
+Their buttons are choices (`FeedbackAction` on a request); the Telegram side makes them
+buttons.
 """
 
 from __future__ import annotations
 
 import html
+from enum import StrEnum
 from typing import Any
 
 from bot.i18n import N_, gettext_for
+from bot.services.delivery.choices import Choice, with_choices
 from bot.services.feedback.types import FeedbackRequest
+
+
+class FeedbackAction(StrEnum):
+    """What a feedback message offers; the target is a request (0 for none yet)."""
+
+    START = "feedback.start"
+    NOT_TODAY = "feedback.not_today"
+    ANSWER = "feedback.answer"
+    PASS = "feedback.pass"
+    DECLINE = "feedback.decline"
+    NEXT_ACTION = "feedback.next_action"
+    RECORD_VERBAL = "feedback.record_verbal"
+
 
 NUDGE = N_(
     "💬 <b>Feedback today?</b>\n"
@@ -59,23 +74,16 @@ def _esc(text: str | None) -> str:
     return html.escape(text or "–", quote=False)
 
 
-def _buttons(rows: list[list[tuple[str, str]]], language: str) -> dict[str, Any]:
-    _ = gettext_for(language)
-    return {
-        "inline_keyboard": [
-            [{"text": _(label), "callback_data": data} for label, data in row] for row in rows
-        ]
-    }
-
-
 def nudge_payload(language: str) -> dict[str, Any]:
     """Return the twice-weekly nudge to ask for feedback."""
     _ = gettext_for(language)
-    rows = [[(BUTTON_START, "fb:new:0"), (BUTTON_NOT_TODAY, "fb:later:0")]]
-    return {
-        "text": f"{_(NUDGE)}\n\n<i>{_(NUDGE_HINT)}</i>",
-        "reply_markup": _buttons(rows, language),
-    }
+    rows = [
+        [
+            Choice(FeedbackAction.START, 0, BUTTON_START),
+            Choice(FeedbackAction.NOT_TODAY, 0, BUTTON_NOT_TODAY),
+        ]
+    ]
+    return with_choices({"text": f"{_(NUDGE)}\n\n<i>{_(NUDGE_HINT)}</i>"}, rows, language)
 
 
 def self_assessment(request: FeedbackRequest, language: str) -> list[str]:
@@ -104,13 +112,15 @@ def feedback_lines(request: FeedbackRequest, language: str) -> list[str]:
     ]
 
 
-def supervisor_keyboard(request_id: int, language: str) -> dict[str, Any]:
-    """Return the supervisor's buttons on a request."""
-    rows = [
-        [(BUTTON_ANSWER, f"fq:go:{request_id}")],
-        [(BUTTON_PASS, f"fq:pass:{request_id}"), (BUTTON_DECLINE, f"fq:no:{request_id}")],
+def supervisor_choices(request_id: int) -> list[list[Choice]]:
+    """Return the supervisor's choices on a request."""
+    return [
+        [Choice(FeedbackAction.ANSWER, request_id, BUTTON_ANSWER)],
+        [
+            Choice(FeedbackAction.PASS, request_id, BUTTON_PASS),
+            Choice(FeedbackAction.DECLINE, request_id, BUTTON_DECLINE),
+        ],
     ]
-    return _buttons(rows, language)
 
 
 def request_payload(
@@ -122,7 +132,7 @@ def request_payload(
     if passed_by:
         lines.append(f"<i>{_(PASSED).format(colleague=_esc(passed_by))}</i>")
     lines += ["", *self_assessment(request, language)]
-    return {"text": "\n".join(lines), "reply_markup": supervisor_keyboard(request.id, language)}
+    return with_choices({"text": "\n".join(lines)}, supervisor_choices(request.id), language)
 
 
 def reminder_payload(
@@ -132,7 +142,7 @@ def reminder_payload(
     _ = gettext_for(language)
     head = _(REMINDER).format(name=_esc(student), days=days)
     lines = [head, "", *self_assessment(request, language)]
-    return {"text": "\n".join(lines), "reply_markup": supervisor_keyboard(request.id, language)}
+    return with_choices({"text": "\n".join(lines)}, supervisor_choices(request.id), language)
 
 
 def feedback_payload(request: FeedbackRequest, supervisor: str, language: str) -> dict[str, Any]:
@@ -144,18 +154,15 @@ def feedback_payload(request: FeedbackRequest, supervisor: str, language: str) -
         *feedback_lines(request, language),
     ]
     lines += ["", _(ASK_ACTION)]
-    rows = [[(BUTTON_ACTION, f"fb:act:{request.id}")]]
-    return {"text": "\n".join(lines), "reply_markup": _buttons(rows, language)}
+    rows = [[Choice(FeedbackAction.NEXT_ACTION, request.id, BUTTON_ACTION)]]
+    return with_choices({"text": "\n".join(lines)}, rows, language)
 
 
 def declined_payload(request: FeedbackRequest, supervisor: str, language: str) -> dict[str, Any]:
     """Return the note to the student that the supervisor declined."""
     _ = gettext_for(language)
-    rows = [[(BUTTON_VERBAL, f"fb:verbal:{request.id}")]]
-    return {
-        "text": _(DECLINED).format(name=_esc(supervisor)),
-        "reply_markup": _buttons(rows, language),
-    }
+    rows = [[Choice(FeedbackAction.RECORD_VERBAL, request.id, BUTTON_VERBAL)]]
+    return with_choices({"text": _(DECLINED).format(name=_esc(supervisor))}, rows, language)
 
 
 def passed_payload(supervisor: str, colleague: str, language: str) -> dict[str, Any]:
@@ -169,8 +176,6 @@ def expired_payload(
 ) -> dict[str, Any]:
     """Return the note to the student that an unanswered request was closed."""
     _ = gettext_for(language)
-    rows = [[(BUTTON_VERBAL, f"fb:verbal:{request.id}")]]
-    return {
-        "text": _(EXPIRED).format(date=_esc(sent_on), days=days),
-        "reply_markup": _buttons(rows, language),
-    }
+    rows = [[Choice(FeedbackAction.RECORD_VERBAL, request.id, BUTTON_VERBAL)]]
+    text = _(EXPIRED).format(date=_esc(sent_on), days=days)
+    return with_choices({"text": text}, rows, language)

@@ -15,7 +15,6 @@ from datetime import datetime
 
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
 from bot.services.feedback.access import (
-    AWAIT,
     Closed,
     linked_supervisors,
     own_request,
@@ -34,6 +33,7 @@ from bot.services.feedback.ports import FeedbackUnitOfWork
 from bot.services.feedback.supervisor import SupervisorFeedback
 from bot.services.feedback.tick import FeedbackTicker, message_for
 from bot.services.feedback.types import FeedbackRequest, RequestStatus
+from bot.services.identity.awaiting import AwaitKind, awaiting
 from bot.services.identity.domain import Person, Role
 from bot.services.kernel.errors import Invalid, NotFound
 from bot.services.kernel.ports import Clock, UnitOfWorkFactory
@@ -100,7 +100,7 @@ class FeedbackService:
                 )
             if current.status is RequestStatus.READY:
                 return Ready(current, await linked_supervisors(uow, person))
-            await uow.people.update(person.id, awaiting=f"{AWAIT}{current.id}")
+            await uow.people.update(person.id, awaiting=awaiting(AwaitKind.FEEDBACK, current.id))
             await uow.commit()
         ask = ask_for(current)
         assert ask is not None
@@ -257,7 +257,7 @@ class FeedbackService:
             ask = ask_for(current) if current else None
             if current is None or ask is None or not ask.by_student:
                 raise Closed("nothing to write")
-            await uow.people.update(person.id, awaiting=f"{AWAIT}{current.id}")
+            await uow.people.update(person.id, awaiting=awaiting(AwaitKind.FEEDBACK, current.id))
             await uow.commit()
         return ask
 

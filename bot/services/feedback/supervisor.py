@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
 from bot.services.feedback.access import (
-    AWAIT,
     Closed,
     assigned_request,
     person_with_role,
@@ -19,6 +18,7 @@ from bot.services.feedback.messages import declined_payload, passed_payload, req
 from bot.services.feedback.ports import FeedbackUnitOfWork
 from bot.services.feedback.tick import message_for
 from bot.services.feedback.types import WAITING, FeedbackRequest, RequestStatus
+from bot.services.identity.awaiting import AwaitKind, awaiting
 from bot.services.identity.domain import Person, Role
 from bot.services.kernel.errors import NotFound
 from bot.services.kernel.ports import Clock, UnitOfWorkFactory
@@ -72,7 +72,7 @@ class SupervisorFeedback:
                 request.id, [RequestStatus.OPEN], status=RequestStatus.ANSWERING, step=0
             )
             current = moved or request
-            await uow.people.update(person.id, awaiting=f"{AWAIT}{current.id}")
+            await uow.people.update(person.id, awaiting=awaiting(AwaitKind.FEEDBACK, current.id))
             await uow.commit()
         ask = ask_for(current)
         assert ask is not None
@@ -169,5 +169,5 @@ async def _colleagues(
 
 async def _release(uow: FeedbackUnitOfWork, person: Person, request_id: int) -> None:
     """Clear the supervisor's awaited text if it was this request."""
-    if person.awaiting == f"{AWAIT}{request_id}":
+    if person.awaiting == awaiting(AwaitKind.FEEDBACK, request_id):
         await uow.people.update(person.id, awaiting=None)

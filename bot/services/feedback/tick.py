@@ -26,6 +26,7 @@ from bot.services.feedback.types import (
     NudgeMove,
     RequestStatus,
 )
+from bot.services.identity.awaiting import AwaitKind, awaiting
 from bot.services.identity.domain import Person
 from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 
@@ -206,7 +207,9 @@ class FeedbackTicker:
     async def _release(self, uow: FeedbackUnitOfWork, request: FeedbackRequest) -> None:
         """Stop a supervisor's half-written feedback from catching their next text."""
         supervisor = await _get(uow, request.supervisor_id)
-        if supervisor is not None and supervisor.awaiting == f"fb:{request.id}":
+        if supervisor is not None and supervisor.awaiting == awaiting(
+            AwaitKind.FEEDBACK, request.id
+        ):
             await uow.people.update(supervisor.id, awaiting=None)
 
 

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.services.broadcasts.introductions import IntroductionService
+from bot.services.identity.awaiting import AwaitKind, awaiting
 from bot.services.identity.domain import (
     AuditEntry,
     Cohort,
@@ -25,7 +26,7 @@ from bot.services.reflection.schedules import join_schedule
 
 log = logging.getLogger(__name__)
 MAX_NAME_LENGTH = 64
-AWAITING_NAME = "display_name"
+AWAITING_NAME = awaiting(AwaitKind.NAME)
 _CODE = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
 
 

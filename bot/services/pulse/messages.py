@@ -1,18 +1,27 @@
 """The weekly pulse question as the outbox stores it, in the student's language.
 
-Callback data: "pu:<week start as YYYYMMDD>:<score>". It carries no person: whoever presses
-is known from the update, and the server checks that they were asked that week.
+Its five choices answer the week (the target, an ISO date) with a score (the value). They
+carry no person: whoever presses is known from the update, and the service checks that they
+were asked that week.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from bot.i18n import N_, gettext_for
+from bot.services.delivery.choices import Choice, with_choices
 from bot.services.pulse.types import SCORES
 
-PREFIX = "pu"
+
+class PulseAction(StrEnum):
+    """What the pulse question offers."""
+
+    ANSWER = "pulse.answer"
+
+
 TITLE = N_("Weekly pulse")
 QUESTION = N_("How safe do you feel asking questions and learning in your unit this week?")
 SCALE = N_("1 = not safe at all, 5 = very safe.")
@@ -22,13 +31,8 @@ PROMISE = N_(
 )
 
 
-def week_key(week_start: date) -> str:
-    """Return the week as it travels in callback data."""
-    return f"{week_start:%Y%m%d}"
-
-
 def pulse_payload(week_start: date, language: str, min_group: int) -> dict[str, Any]:
-    """Return the outbox payload of the question: text and one row of five buttons."""
+    """Return the outbox payload of the question: text and one row of five scores."""
     _ = gettext_for(language)
     text = "\n".join(
         (
@@ -40,6 +44,6 @@ def pulse_payload(week_start: date, language: str, min_group: int) -> dict[str, 
             f"<i>{_(PROMISE).format(count=min_group)}</i>",
         )
     )
-    week = week_key(week_start)
-    buttons = [{"text": str(s), "callback_data": f"{PREFIX}:{week}:{s}"} for s in SCORES]
-    return {"text": text, "reply_markup": {"inline_keyboard": [buttons]}}
+    week = week_start.isoformat()
+    row = [Choice(PulseAction.ANSWER, week, str(score), value=score) for score in SCORES]
+    return with_choices({"text": text}, [row], language)

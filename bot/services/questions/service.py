@@ -24,6 +24,7 @@ from bot.services.identity.access import (
     coordinated_cohorts,
     require_coordinator,
 )
+from bot.services.identity.awaiting import AwaitKind, awaited, awaiting
 from bot.services.identity.domain import Cohort, Person, Question, Role
 from bot.services.kernel.errors import Invalid, NotAllowed, NotFound
 from bot.services.kernel.ports import Clock, UnitOfWorkFactory
@@ -35,8 +36,7 @@ from bot.services.questions.ports import QuestionsUnitOfWork
 log = logging.getLogger(__name__)
 MAX_QUESTION_LENGTH = 1000
 MAX_REPLY_LENGTH = 3000
-AWAITING_QUESTION = "question"
-REPLY_PREFIX = "reply:"
+AWAITING_QUESTION = awaiting(AwaitKind.QUESTION)
 NO_ANSWER = Answer(text="", citations=(), abstained=True, confidence=0.0)
 ORIGIN = "question"
 
@@ -86,14 +86,6 @@ def answer_key(question_id: int, text: str) -> str:
     """Return the outbox key of an answer: the same answer to a question is sent once."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     return f"question:{question_id}:answer:{digest}"
-
-
-def reply_target(awaiting: str | None) -> int | None:
-    """Return the question id a person's awaited text answers, if they are answering one."""
-    if not awaiting or not awaiting.startswith(REPLY_PREFIX):
-        return None
-    rest = awaiting.removeprefix(REPLY_PREFIX)
-    return int(rest) if rest.isdigit() else None
 
 
 async def reading_scopes(
@@ -233,7 +225,7 @@ class QuestionService:
             if question is None:
                 raise NotFound("question")
             await self._require_responder(uow, person, question)
-            await uow.people.update(person.id, awaiting=f"{REPLY_PREFIX}{question.id}")
+            await uow.people.update(person.id, awaiting=awaiting(AwaitKind.REPLY, question.id))
             await uow.commit()
         return question
 
@@ -243,10 +235,10 @@ class QuestionService:
         async with self._uow() as uow:
             person = await _person(uow, telegram_id)
             if question_id is None:
-                question_id = reply_target(person.awaiting)
+                question_id = awaited(person.awaiting, AwaitKind.REPLY)
                 if question_id is None:
                     raise Invalid("not waiting for an answer")
-            if reply_target(person.awaiting) is not None:
+            if awaited(person.awaiting, AwaitKind.REPLY) is not None:
                 await uow.people.update(person.id, awaiting=None)
                 await uow.commit()  # a stale or forbidden target must not keep them waiting
             question = await uow.questions.get(question_id)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
 from bot.services.delivery.quiet_hours import wake_times
+from bot.services.identity.awaiting import AwaitKind, awaiting
 from bot.services.identity.domain import Person, Role
 from bot.services.kernel.cpr import contains_cpr
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
@@ -20,7 +21,6 @@ from bot.services.reflection.types import Goal, Page, Reflection
 PAGE_SIZE = 5
 MAX_GOAL_LENGTH = 300
 MAX_GOALS = 30
-AWAIT_GOAL = "goal:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +38,6 @@ class SharedEntry:
 
     student: str
     entry: Reflection
-
-
-def awaited_goal(value: str | None) -> int | None:
-    """Return 0 when the person is writing a new goal, the goal id when editing one."""
-    if not value or not value.startswith(AWAIT_GOAL):
-        return None
-    rest = value.removeprefix(AWAIT_GOAL)
-    return int(rest) if rest.isdigit() else None
 
 
 class LogbookService:
@@ -87,7 +79,7 @@ class LogbookService:
         async with self._uow() as uow:
             person = await _student(uow, telegram_id)
             goal = await _own_goal(uow, person, goal_id) if goal_id else None
-            await uow.people.update(person.id, awaiting=f"{AWAIT_GOAL}{goal_id or 0}")
+            await uow.people.update(person.id, awaiting=awaiting(AwaitKind.GOAL, goal_id or 0))
             await uow.commit()
         return goal
 

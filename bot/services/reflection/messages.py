@@ -1,15 +1,29 @@
 """Messages the reflection services put in the outbox, rendered in the student's language
-(the outbox stores messages ready to send). Callback data: "rf:<action>:<entry id>"."""
+(the outbox stores messages ready to send). A prompt offers choices (`PromptAction` on the
+entry); the Telegram side makes them buttons."""
 
 from __future__ import annotations
 
 import html
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bot.i18n import N_, gettext_for
+from bot.services.delivery.choices import Choice, with_choices
 from bot.services.reflection.flow import StepText
 from bot.services.reflection.types import Reflection
+
+
+class PromptAction(StrEnum):
+    """What a reflection prompt offers; the target is the entry."""
+
+    ANSWER_NOW = "reflection.answer_now"
+    SNOOZE = "reflection.snooze"
+    SKIP = "reflection.skip"
+    HARD_SHIFT = "reflection.hard_shift"
+    SHORT = "reflection.short"
+
 
 PRIVACY_HINT = N_("Write without names or other details that could identify a patient.")
 STEP_COUNTER = N_("Question {number} of {total}")
@@ -43,23 +57,14 @@ def question_text(
     return "\n".join(lines)
 
 
-def prompt_keyboard(entry: Reflection, language: str, *, gibbs: bool) -> dict[str, Any]:
-    """Return the prompt's buttons as an inline keyboard (a dict, for the outbox)."""
-    _ = gettext_for(language)
-    other = ("short", BUTTON_SHORT) if gibbs else ("hard", BUTTON_HARD)
+def prompt_choices(entry: Reflection, *, gibbs: bool) -> list[list[Choice]]:
+    """Return the prompt's choices: answer now or in an hour, skip, or the other cycle."""
+    other = (PromptAction.SHORT, BUTTON_SHORT) if gibbs else (PromptAction.HARD_SHIFT, BUTTON_HARD)
     rows = [
-        [("go", BUTTON_NOW), ("snz", BUTTON_SNOOZE)],
-        [("skip", BUTTON_SKIP), other],
+        [(PromptAction.ANSWER_NOW, BUTTON_NOW), (PromptAction.SNOOZE, BUTTON_SNOOZE)],
+        [(PromptAction.SKIP, BUTTON_SKIP), other],
     ]
-    return {
-        "inline_keyboard": [
-            [
-                {"text": _(label), "callback_data": f"rf:{action}:{entry.id}"}
-                for action, label in row
-            ]
-            for row in rows
-        ]
-    }
+    return [[Choice(action, entry.id, label) for action, label in row] for row in rows]
 
 
 def prompt_payload(
@@ -76,7 +81,7 @@ def prompt_payload(
     text = question_text(intro, first, 1, total, language)
     if reminder:
         text = f"{gettext_for(language)(REMINDER)}\n{text}"
-    return {"text": text, "reply_markup": prompt_keyboard(entry, language, gibbs=gibbs)}
+    return with_choices({"text": text}, prompt_choices(entry, gibbs=gibbs), language)
 
 
 def shared_payload(student_name: str, language: str) -> dict[str, Any]:

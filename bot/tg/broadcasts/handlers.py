@@ -11,10 +11,16 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from bot.i18n import Gettext
-from bot.services.broadcasts.types import Audience, waiting
+from bot.services.broadcasts.types import STEP_OF, Audience, waiting
 from bot.services.identity.access import Actor
+from bot.services.identity.awaiting import Awaiting, AwaitKind
 from bot.services.kernel.errors import Invalid, NotAllowed, NotFound
-from bot.tg.broadcasts.compose import ask_when, show_preview
+from bot.tg.broadcasts.compose import (
+    ask_when,
+    receive_attachment,
+    receive_broadcast_text,
+    show_preview,
+)
 from bot.tg.broadcasts.texts import (
     AUDIENCE_NAMES,
     ONLY_COORDINATORS,
@@ -23,6 +29,7 @@ from bot.tg.broadcasts.texts import (
     cohort_names,
     report_text,
 )
+from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import as_int
 from bot.tg.kit.common import translator
 from bot.tg.kit.render import edit_or_send, reply
@@ -187,3 +194,16 @@ def register(app: Application) -> None:
         CommandHandler(["broadcast", "udsend"], start_broadcast, filters=filters.ChatType.PRIVATE)
     )
     app.add_handler(CallbackQueryHandler(broadcast_button, pattern=r"^bc:"))
+    register_awaited(app, AwaitKind.BROADCAST_TEXT, _draft_text)
+    register_awaited(app, AwaitKind.BROADCAST_FILE, _draft_text, media=_draft_file)
+    register_awaited(app, AwaitKind.BROADCAST_WHEN, _draft_text)
+
+
+async def _draft_text(update: Update, context: BotContext, awaited: Awaiting, text: str) -> None:
+    """Take the text a draft's step waits for."""
+    await receive_broadcast_text(update, context, STEP_OF[awaited.kind], awaited.target_id, text)
+
+
+async def _draft_file(update: Update, context: BotContext, awaited: Awaiting) -> None:
+    """Take the photo or document a draft waits for."""
+    await receive_attachment(update, context, awaited.target_id)

@@ -13,7 +13,9 @@ from bot.services.broadcasts.introductions import (
     UnknownPlaceholder,
 )
 from bot.services.identity.access import Actor
+from bot.services.identity.awaiting import AwaitKind
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
+from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import as_int, pack, unpack
 from bot.tg.kit.common import translator
 from bot.tg.kit.render import edit_or_send, esc, keyboard, reply
@@ -139,3 +141,6 @@ def register(app: Application) -> None:
         CommandHandler(["velkomst", "welcome"], start_welcome, filters=filters.ChatType.PRIVATE)
     )
     app.add_handler(CallbackQueryHandler(welcome_button, pattern=r"^wc:"))
+    register_awaited(
+        app, AwaitKind.WELCOME, lambda u, c, awaited, _t: receive_welcome(u, c, awaited.target_id)
+    )

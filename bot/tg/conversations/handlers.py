@@ -13,6 +13,7 @@ from bot.context import BotContext
 from bot.i18n import gettext_for
 from bot.services.conversations.messages import kind_name, long_date
 from bot.services.conversations.service import MAX_PLAN_LENGTH, NotYet, PlanRecorded
+from bot.services.identity.awaiting import AwaitKind
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
 from bot.tg.conversations.texts import (
     ALREADY_WRITTEN,
@@ -27,6 +28,7 @@ from bot.tg.conversations.texts import (
     overview_message,
     write_prompt,
 )
+from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import whoami
 from bot.tg.kit.render import keyboard, reply
@@ -121,3 +123,9 @@ def register(app: Application) -> None:
         CommandHandler(["samtaler", "conversations"], conversations_command, filters=PRIVATE)
     )
     app.add_handler(CallbackQueryHandler(conversation_button, pattern=r"^cv:"))
+    register_awaited(
+        app,
+        AwaitKind.PLAN,
+        lambda u, c, awaited, text: receive_plan(u, c, awaited.target_id, text),
+        after_replies=True,
+    )

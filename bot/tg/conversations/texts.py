@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from bot.i18n import N_, Gettext
-from bot.services.conversations.messages import kind_name, long_date
+from bot.services.conversations.messages import ConversationAction, kind_name, long_date
 from bot.services.conversations.service import MAX_PLAN_LENGTH, Overview
 from bot.services.conversations.types import Conversation
+from bot.tg.kit.callbacks import ChoiceData, verb_data
 from bot.tg.kit.render import esc
+
+# The callback data of the plan question's choices, as conversation_button parses it:
+# "cv:w:<conversation id>" (write the plan), "cv:l:<conversation id>" (not held yet).
+CHOICE_DATA: dict[str, ChoiceData] = {
+    ConversationAction.WRITE_PLAN: verb_data("cv", "w"),
+    ConversationAction.NOT_HELD: verb_data("cv", "l"),
+}
 
 MAX_LINES = 30
 OWN_TITLE = N_("Your placement conversations")

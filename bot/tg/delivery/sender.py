@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
@@ -13,6 +14,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, Tim
 
 from bot.services.delivery.outbox import MessageKind, OutboxItem, OutcomeKind, SendOutcome
 from bot.tg.delivery.aiohttp_request import AiohttpRequest
+from bot.tg.delivery.choices import reply_markup
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +66,9 @@ class TelegramSender:
     async def _send_with_ptb(self, item: OutboxItem) -> Message:
         """Send a text, photo or document with PTB's Bot methods."""
         payload = item.payload
-        markup = payload.get("reply_markup")
+        markup = reply_markup(payload)
         keyboard = InlineKeyboardMarkup.de_json(markup, self._bot) if markup else None
-        common = {
+        common: dict[str, Any] = {
             "parse_mode": ParseMode.HTML,
             "reply_markup": keyboard,
             "read_timeout": self._timeout,
@@ -85,7 +87,7 @@ class TelegramSender:
 def _text_fields(item: OutboxItem) -> dict[str, str]:
     """Return sendMessage's form fields, encoded as PTB encodes them."""
     fields = {"chat_id": str(item.chat_id), "text": item.payload["text"], "parse_mode": "HTML"}
-    markup = item.payload.get("reply_markup")
+    markup = reply_markup(item.payload)
     if markup:
         fields["reply_markup"] = json.dumps(markup)
     return fields

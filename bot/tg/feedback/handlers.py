@@ -11,8 +11,10 @@ from bot.i18n import Gettext, gettext_for
 from bot.services.feedback.flow import MAX_FIELD_LENGTH, Ask
 from bot.services.feedback.messages import request_payload
 from bot.services.feedback.service import Closed, Given, Ready, Saved
+from bot.services.identity.awaiting import AwaitKind
 from bot.services.identity.domain import Role
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
+from bot.tg.delivery.choices import choice_rows
 from bot.tg.feedback.texts import (
     CLOSED,
     NOT_VALID,
@@ -24,6 +26,7 @@ from bot.tg.feedback.texts import (
     waiting_keyboard,
     waiting_message,
 )
+from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import whoami
 from bot.tg.kit.render import edit_or_send, keyboard, reply
@@ -232,9 +235,8 @@ async def _request_action(
 
 
 def _markup(payload: dict) -> InlineKeyboardMarkup:
-    """Turn an outbox keyboard back into PTB's markup."""
-    rows = payload.get("reply_markup", {}).get("inline_keyboard", [])
-    return keyboard([[(b["text"], b["callback_data"]) for b in row] for row in rows])
+    """Turn an outbox message's choices into PTB's markup, as the sender would."""
+    return keyboard(choice_rows(payload))
 
 
 def register(app: Application) -> None:
@@ -242,3 +244,9 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("feedback", feedback_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(student_button, pattern=r"^f[bs]:"))
     app.add_handler(CallbackQueryHandler(supervisor_button, pattern=r"^f[qpk]:"))
+    register_awaited(
+        app,
+        AwaitKind.FEEDBACK,
+        lambda u, c, awaited, text: receive_feedback(u, c, awaited.target_id, text),
+        after_replies=True,
+    )

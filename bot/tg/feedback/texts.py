@@ -6,8 +6,23 @@ from collections.abc import Sequence
 
 from bot.i18n import N_, Gettext
 from bot.services.feedback.flow import ACTION, Ask
+from bot.services.feedback.messages import FeedbackAction
 from bot.services.feedback.service import Ready, Saved
 from bot.services.feedback.supervisor import Waiting
+from bot.tg.kit.callbacks import ChoiceData, verb_data
+
+# The callback data of the outbox's feedback choices: the student's "fb:<verb>:<request id>"
+# and the supervisor's "fq:<verb>:<request id>", as student_button and supervisor_button
+# parse them.
+CHOICE_DATA: dict[str, ChoiceData] = {
+    FeedbackAction.START: verb_data("fb", "new"),
+    FeedbackAction.NOT_TODAY: verb_data("fb", "later"),
+    FeedbackAction.NEXT_ACTION: verb_data("fb", "act"),
+    FeedbackAction.RECORD_VERBAL: verb_data("fb", "verbal"),
+    FeedbackAction.ANSWER: verb_data("fq", "go"),
+    FeedbackAction.PASS: verb_data("fq", "pass"),
+    FeedbackAction.DECLINE: verb_data("fq", "no"),
+}
 
 # The student's self-assessment (Ask-Tell-Ask: first the student's own view).
 STUDENT_QUESTIONS = {

@@ -39,16 +39,17 @@ async def link_button(update: Update, context: BotContext) -> None:
     await query.answer()
     _profile, _ = await translator(update, context)
     parts = (query.data or "").split(":")
-    numbers = [as_int(p) for p in parts[2:]]
-    if None in numbers or len(parts) < 4:
+    parsed = [as_int(p) for p in parts[2:]]
+    numbers = [n for n in parsed if n is not None]
+    if len(numbers) != len(parsed) or len(parts) < 4:
         await edit_or_send(update, _("That button is no longer valid. Please start again."))
         return
     if parts[1] == "c" and len(numbers) == 2:
         await _students_page(update, context, numbers[0], numbers[1], _)
     elif parts[1] == "s" and len(numbers) == 3:
-        await _supervisors_page(update, context, *numbers, _)
+        await _supervisors_page(update, context, numbers[0], numbers[1], numbers[2], _)
     elif parts[1] == "v" and len(numbers) == 3:
-        await _link(update, context, *numbers, _)
+        await _link(update, context, numbers[0], numbers[1], numbers[2], _)
     else:
         await edit_or_send(update, _("That button is no longer valid. Please start again."))
 

@@ -7,7 +7,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from bot.i18n import N_, gettext_for
+from bot.services.identity.awaiting import AwaitKind
 from bot.services.kernel.errors import ContainsCpr, Invalid
+from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import unpack
 from bot.tg.kit.commands import set_personal_menu
 from bot.tg.kit.common import translator, whoami
@@ -137,3 +139,4 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler(["annuller", "cancel"], cancel, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(set_language, pattern=r"^lg:"))
     app.add_handler(CallbackQueryHandler(name_button, pattern=r"^nm:"))
+    register_awaited(app, AwaitKind.NAME, lambda u, c, _a, text: receive_name(u, c, text))

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from bot.services.delivery.choices import Choice
 from bot.tg.kit.render import CALLBACK_LIMIT
+
+# Turns an outbox choice into the callback data its domain's handler parses.
+ChoiceData = Callable[[Choice], str]
 
 
 def pack(*parts: object) -> str:
@@ -26,3 +32,13 @@ def unpack(data: str | None, prefix: str, size: int) -> list[str] | None:
 def as_int(value: str) -> int | None:
     """Parse a non-negative integer field, or None when it is not one (forged data)."""
     return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+def verb_data(prefix: str, verb: str) -> ChoiceData:
+    """Return the data maker of a choice sent as "prefix:verb:<target id>"."""
+
+    def data(choice: Choice) -> str:
+        """Return "prefix:verb:<target id>" for the choice."""
+        return pack(prefix, verb, choice.target_id)
+
+    return data

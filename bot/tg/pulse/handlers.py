@@ -9,12 +9,12 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.services.pulse.messages import PREFIX, TITLE
+from bot.services.pulse.messages import TITLE
 from bot.services.pulse.types import PulseOutcome
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import translator
 from bot.tg.kit.render import edit_or_send, esc
-from bot.tg.pulse.texts import REPLIES
+from bot.tg.pulse.texts import PREFIX, REPLIES
 
 
 def parse_week(text: str) -> date | None:

@@ -7,8 +7,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from bot.services.identity.access import Profile
+from bot.services.identity.awaiting import AwaitKind
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
 from bot.services.questions.service import MAX_REPLY_LENGTH
+from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import translator
 from bot.tg.kit.render import esc, reply
@@ -101,3 +103,5 @@ def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler(["huller", "gaps"], show_gaps, filters=private))
     app.add_handler(CallbackQueryHandler(answer_button, pattern=r"^qa:re:"))
+    # The service reads the awaited question itself, so a stale target is cleared there.
+    register_awaited(app, AwaitKind.REPLY, lambda u, c, _a, text: receive_reply(u, c, text))

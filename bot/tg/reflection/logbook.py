@@ -9,9 +9,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from bot.i18n import N_, Gettext, gettext_for
+from bot.services.identity.awaiting import AwaitKind
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
 from bot.services.reflection.logbook import MAX_GOAL_LENGTH
 from bot.services.reflection.types import Goal
+from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import whoami
 from bot.tg.kit.render import edit_or_send, esc, keyboard, reply
@@ -207,3 +209,9 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler(["delt", "shared"], shared_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(logbook_button, pattern=r"^lb:"))
     app.add_handler(CallbackQueryHandler(goal_button, pattern=r"^gl:"))
+    register_awaited(
+        app,
+        AwaitKind.GOAL,
+        lambda u, c, awaited, text: receive_goal(u, c, awaited.target_id, text),
+        after_replies=True,
+    )

@@ -10,9 +10,19 @@ from bot.i18n import N_, Gettext
 from bot.services.reflection.answering import Finished, Step
 from bot.services.reflection.flow import StepText
 from bot.services.reflection.logbook import EntryView, SharedEntry
-from bot.services.reflection.messages import question_text
+from bot.services.reflection.messages import PromptAction, question_text
 from bot.services.reflection.types import EntryStatus, Goal, Page, Reflection
+from bot.tg.kit.callbacks import ChoiceData, verb_data
 from bot.tg.kit.render import esc
+
+# The callback data of a prompt's choices, "rf:<verb>:<entry id>", as prompt_button parses it.
+CHOICE_DATA: dict[str, ChoiceData] = {
+    PromptAction.ANSWER_NOW: verb_data("rf", "go"),
+    PromptAction.SNOOZE: verb_data("rf", "snz"),
+    PromptAction.SKIP: verb_data("rf", "skip"),
+    PromptAction.HARD_SHIFT: verb_data("rf", "hard"),
+    PromptAction.SHORT: verb_data("rf", "short"),
+}
 
 MAX_PREVIEW = 60
 MAX_BUTTON = 40
