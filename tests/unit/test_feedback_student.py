@@ -254,6 +254,8 @@ async def test_text_for_someone_elses_or_a_forged_request_is_refused(w: World) -
         await w.service.write(999, ask.request.id, SITUATION)
     with pytest.raises(Closed):
         await w.service.quick(BO, ask.request.id, "situation")
+    with pytest.raises(Invalid):
+        await w.service.quick(ANNA, ask.request.id, "situation")  # no button on her own step
     assert w.request(ask.request.id).situation is None
     assert w.request(bo.request.id).situation is None
 
