@@ -228,3 +228,22 @@ async def test_only_the_assigned_supervisor_acts_on_a_request(w: World) -> None:
             await w.supervisor.waiting(tid)
     assert w.request(rid).status is RequestStatus.OPEN
     assert len(w.outbox.rows) == 1  # only the request itself
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: pass_to resets sent_at but not expires_at, so the expiry note dates the "
+    "request from the day it was passed on (see the #12 feedback-unit report)",
+)
+async def test_the_expiry_note_after_a_pass_on_dates_the_request_from_its_sending(
+    w: World,
+) -> None:
+    rid = await w.sent()  # 3 February
+    w.clock.advance(days=12)
+    await w.supervisor.pass_to(VERA, rid, w.ids[KIM])
+    w.clock.set(NOW + timedelta(days=14))
+    assert await w.service.tick() == 1  # expiry counts from the sending: Anna waited 14 days
+    assert w.request(rid).status is RequestStatus.EXPIRED
+    note = w.to(ANNA)[-1]
+    assert note.dedupe_key == f"fb:{rid}:expired"
+    assert "3. februar" in note.payload["text"]  # not "15. februar", the day it was passed on
