@@ -12,6 +12,7 @@ import pytest
 
 from bot.services.feedback.access import Closed
 from bot.services.feedback.types import RequestStatus
+from bot.services.reflection.schedules import ScheduleService
 from bot.services.reflection.types import Shift
 from tests.unit.feedback_world import ANNA, BO, CPH, NOW, VERA, World, buttons
 
@@ -210,8 +211,17 @@ async def test_nudges_respect_quiet_hours_pauses_and_leaving(w: World) -> None:
 async def test_a_nudge_more_than_two_hours_late_is_skipped(w: World) -> None:
     w.clock.set(datetime(2027, 2, 8, 12, 0, tzinfo=UTC))  # Monday: the next nudges are planned
     assert await w.service.tick() == 0
-    w.clock.set(datetime(2027, 2, 9, 10, 0, tzinfo=UTC))  # Tuesday 11:00: three hours late
-    assert await w.service.tick() == 0
-    w.clock.set(datetime(2027, 2, 11, 8, 30, tzinfo=UTC))  # Thursday 09:30: in time
-    assert await w.service.tick() == 2
+    # The tick is down until Tuesday 11:00, three hours after the nudge, then runs again.
+    await _week_of_ticks(w, datetime(2027, 2, 9, 10, 0, tzinfo=UTC), days=3)
     assert _nudges(w) == {ANNA: ["Thu 08:00"], BO: ["Thu 08:00"]}
+
+
+async def test_nudges_come_back_when_a_student_ends_a_pause_early(w: World) -> None:
+    schedules = ScheduleService(w.uow, w.clock)
+    w.clock.set(datetime(2027, 2, 7, 23, 0, tzinfo=UTC))  # Monday 00:00 local
+    await schedules.pause(BO, date(2027, 3, 1))
+    assert await w.service.tick() == 0  # Bo's next nudge is planned after the pause
+    w.clock.advance(hours=1)
+    await schedules.resume(BO)  # he is back at work after all
+    await _week_of_ticks(w, w.clock.now())
+    assert _nudges(w)[BO] == ["Tue 08:00", "Thu 08:00"]
