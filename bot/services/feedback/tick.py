@@ -116,10 +116,12 @@ class FeedbackTicker:
         return still is not None and still[0] == item.next_at
 
     def _move(self, item: DueNudge, now: datetime) -> NudgeMove:
-        """Return the move to the next nudge (recheck tomorrow when there is none)."""
+        """Return the move to the next nudge, or to a recheck tomorrow when there is none
+        within a day: nothing tells the nudge row that the schedule changed (a pause ended,
+        other shifts), so it never plans further ahead than the next recheck."""
         after = now if item.next_at is None else max(item.next_at, now - GRACE)
         found = self._next(item, after)
-        if found is None:
+        if found is None or found[0] > now + RECHECK:
             return NudgeMove(item.person.id, item.next_at, now + RECHECK, None)
         return NudgeMove(item.person.id, item.next_at, *found)
 
