@@ -94,7 +94,7 @@ async def test_invalid_invites_get_a_clear_reply_and_store_nothing(
     from tests.e2e.conftest import make_world
 
     world = await make_world(bot)
-    coordination, cli = bot.services.identity.coordination, Actor.cli()
+    coordination, cli = bot.services.coordination, Actor.cli()
     code = "ukendt-kode-123"
     if problem != "unknown":
         expires = clock.now() + timedelta(hours=1) if problem == "expired" else None
