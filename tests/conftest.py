@@ -1,4 +1,5 @@
-"""Shared fixtures: one database per test on SQLite and, when configured, PostgreSQL."""
+"""Shared fixtures: one database per test on SQLite and, when configured, PostgreSQL; and the
+tier markers, given to every test by the folder it lives in."""
 
 from __future__ import annotations
 
@@ -19,6 +20,29 @@ from tests.support import ManualClock
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+TESTS = Path(__file__).resolve().parent
+TIERS = ("unit", "integration", "e2e")
+# A unit test runs on fakes; these fixtures mean a real database or the real e5 model.
+NOT_UNIT = frozenset({"database_url", "engine", "uow_factory", "knowledge_index_dir"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with its tier (unit, integration or e2e), taken from its folder."""
+    for item in items:
+        tier = item.path.resolve().relative_to(TESTS).parts[0]
+        if tier not in TIERS:
+            raise pytest.UsageError(f"{item.nodeid}: tests live in tests/{{{','.join(TIERS)}}}/")
+        other = {mark.name for mark in item.iter_markers() if mark.name in TIERS} - {tier}
+        if other:
+            raise pytest.UsageError(f"{item.nodeid}: in tests/{tier}/ but marked {sorted(other)}")
+        if tier == "unit" and NOT_UNIT.intersection(item.fixturenames):  # type: ignore[attr-defined]
+            raise pytest.UsageError(
+                f"{item.nodeid}: a unit test uses a real database or model; "
+                "move it to tests/integration/"
+            )
+        item.add_marker(getattr(pytest.mark, tier))
 
 
 async def _pg_admin(sql: str) -> None:
