@@ -1,4 +1,5 @@
-# Praktikbot: `make run` runs the bot, `make test` passes every test. Both install first.
+# Praktikbot: `make run` runs the bot, `make check` is the fast tier (lint, import layers, types,
+# unit tests: under a minute), `make test` passes every test. All install first.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -6,16 +7,24 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard bot/locale/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test install install-dev lint catalogs i18n bench clean
+.PHONY: run check typecheck test install install-dev lint catalogs i18n bench clean
 
 run: install catalogs  ## install, migrate and run the bot on the embedded default
 	$(BIN)/praktikbot run
 
-test: install-dev catalogs  ## install everything, lint, check the import layers and types, run all tests
+check: install-dev catalogs typecheck  ## the fast tier: lint, import layers, types, unit tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/pytest -q -m unit
+
+typecheck: install-dev  ## mypy: strict for services and storage, 0 errors
 	$(BIN)/mypy
+
+test: install-dev catalogs typecheck  ## install everything, lint, check the import layers and types, run all tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 install: $(VENV)/.installed

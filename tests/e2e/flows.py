@@ -7,6 +7,7 @@ from bot.i18n import gettext_for
 from bot.services.identity.access import Actor
 from bot.services.identity.messages import TO_STUDENT, TO_SUPERVISOR
 from tests.fakebotapi import BotMessage, SimUser
+from tests.support import eventually
 
 
 async def enrol(user: SimUser, code: str, language: str = "da", name_ok: bool = True) -> None:
@@ -74,3 +75,25 @@ async def preview_broadcast(
     await user.press(question, "Ingen vedhæftning")
     await user.wait_edit(question)
     return await user.next_message(), await user.next_message()
+
+
+async def write_reflection(user: SimUser, words: str) -> None:
+    """Write a whole reflection with /refleksion, answering question n with `words n`."""
+    await user.send("/refleksion")
+    first = await user.next_message()
+    total = int(first.text.split("Spørgsmål 1 af ")[1][0])
+    for number in range(total):
+        await user.send(f"{words} {number + 1}")
+        await user.next_message()
+
+
+async def press_forged(user: SimUser, message_id: int, data: str) -> str:
+    """Press a button with forged data; return the text of the callback answer."""
+    before = len(user.callback_answers)
+    await user.press_data(message_id, data)
+
+    async def answered() -> bool:
+        return len(user.callback_answers) > before
+
+    await eventually(answered)
+    return str(user.callback_answers[before].get("text", ""))

@@ -12,7 +12,7 @@ from bot.services.identity.access import Actor
 from bot.services.identity.domain import Role
 from tests.e2e.conftest import TOKEN, World
 from tests.e2e.flows import enrol
-from tests.e2e.test_run_command import _env, _run
+from tests.e2e.processes import clean_env, run_praktikbot
 from tests.fakebotapi import FakeBotApi
 from tests.support import ManualClock
 
@@ -20,7 +20,7 @@ COHORT = "Sygeplejersker F27"
 
 
 def _cli_env(fake_api: FakeBotApi, database_url: str, tmp_path: Path) -> dict[str, str]:
-    return _env(
+    return clean_env(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=fake_api.base_url,
         DATABASE_URL=database_url,
@@ -39,7 +39,7 @@ async def test_cli_broadcast_send_status_and_cancel(
     message = tmp_path / "besked.txt"
     message.write_text("Husk <mødet> i morgen & tag kittel på\n", encoding="utf-8")
     send = ["broadcast", "send", "--cohort", COHORT, "--audience", "students"]
-    code, out, err = await _run([*send, "--text-file", str(message)], env, tmp_path)
+    code, out, err = await run_praktikbot([*send, "--text-file", str(message)], env, tmp_path)
     assert code == 0, err
     broadcast_id = re.search(r"broadcast (\d+): 2 recipients, sending now", out)[1]
     clock.set(max(clock.now(), datetime.now(UTC)) + timedelta(minutes=2))  # the CLI's real time
@@ -55,7 +55,7 @@ async def test_cli_broadcast_send_status_and_cancel(
 async def _until_settled(args: list[str], env: dict[str, str], cwd: Path) -> tuple:
     """Run `broadcast status` until nothing is pending (the report job marks it done)."""
     for _attempt in range(20):
-        result = await _run(args, env, cwd)
+        result = await run_praktikbot(args, env, cwd)
         if "pending 0" in result[1] and "(done)" in result[1]:
             return result
     return result
@@ -71,18 +71,18 @@ async def test_cli_schedules_cancels_and_sets_the_welcome_text(
     later = datetime.now(ZoneInfo("Europe/Copenhagen")) + timedelta(days=300)
     send = ["broadcast", "send", "--cohort", COHORT, "--audience", "both"]
     args = [*send, "--text-file", str(message), "--at", f"{later:%Y-%m-%d %H:%M}"]
-    code, out, err = await _run(args, env, tmp_path)
+    code, out, err = await run_praktikbot(args, env, tmp_path)
     assert code == 0, err
     broadcast_id = re.search(r"broadcast (\d+): 1 recipients, scheduled for", out)[1]
-    code, out, _err = await _run(["broadcast", "status", broadcast_id], env, tmp_path)
+    code, out, _err = await run_praktikbot(["broadcast", "status", broadcast_id], env, tmp_path)
     assert "(scheduled)" in out
     assert "pending 1" in out
-    code, out, _err = await _run(["broadcast", "cancel", broadcast_id], env, tmp_path)
+    code, out, _err = await run_praktikbot(["broadcast", "cancel", broadcast_id], env, tmp_path)
     assert "1 messages cancelled" in out
-    code, out, _err = await _run(["broadcast", "status", broadcast_id], env, tmp_path)
+    code, out, _err = await run_praktikbot(["broadcast", "status", broadcast_id], env, tmp_path)
     assert "(cancelled)" in out
     assert "cancelled 1" in out
-    code, _out, err = await _run(
+    code, _out, err = await run_praktikbot(
         [*send, "--text-file", str(message), "--at", "i går"], env, tmp_path
     )
     assert code == 1
@@ -90,7 +90,7 @@ async def test_cli_schedules_cancels_and_sets_the_welcome_text(
     welcome = tmp_path / "velkomst.txt"
     welcome.write_text("Hej {name}, velkommen til {cohort} <3", encoding="utf-8")
     args = ["cohort", "welcome", "--cohort", COHORT, "--text-file", str(welcome)]
-    code, out, err = await _run(args, env, tmp_path)
+    code, out, err = await run_praktikbot(args, env, tmp_path)
     assert code == 0, err
     shown = await world.runtime.services.introductions.welcome(Actor.cli(), world.cohort.id, "da")
     assert shown.custom

@@ -22,8 +22,7 @@ from bot.services.reflection.answering import Finished
 from bot.storage.conversations.models import DigestRow
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.feedback.models import FeedbackRequestRow
-from tests.e2e.flows import enrol, link
-from tests.e2e.test_logbook import _forged_answer
+from tests.e2e.flows import enrol, link, press_forged
 from tests.fakebotapi import FakeBotApi, SimUser
 from tests.support import ManualClock, eventually
 
@@ -173,10 +172,10 @@ async def _conversations(p: Placement) -> None:
     await _delivered(anna, "Hvordan gik din forventningssamtale")
     ask = next(m for m in anna.messages if "Hvordan gik din" in m.text)
     data = next(b["callback_data"] for b in ask.buttons() if b["text"].startswith("✍️"))
-    assert await _forged_answer(vera, ask.message_id, data) == "That button is no longer valid."
+    assert await press_forged(vera, ask.message_id, data) == "That button is no longer valid."
     late = data.replace("cv:w:", "cv:l:")
-    assert await _forged_answer(bo, ask.message_id, late) == STALE
-    assert await _forged_answer(anna, ask.message_id, "cv:x:1") == STALE
+    assert await press_forged(bo, ask.message_id, late) == STALE
+    assert await press_forged(anna, ask.message_id, "cv:x:1") == STALE
     anna.read_all()
     await anna.press(ask, "Ikke holdt endnu")
     assert "mandag den 8. marts" in (await anna.expect_text("Jeg spørger dig igen")).text

@@ -35,7 +35,6 @@ from tests.fakebotapi.limits import RateLimiter
 from tests.fakebotapi.simuser import TINY_PNG
 
 pytestmark = [
-    pytest.mark.e2e,
     # PTB itself warns when it builds RetryAfter or reads Voice.duration (int -> timedelta).
     pytest.mark.filterwarnings(
         "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"

@@ -18,8 +18,7 @@ from bot.storage.delivery.models import OutboxRow
 from bot.storage.feedback.models import FeedbackRequestRow
 from bot.storage.reflection.models import ReflectionRow
 from tests.e2e.conftest import World
-from tests.e2e.flows import enrol, link
-from tests.e2e.test_logbook import _forged_answer
+from tests.e2e.flows import enrol, link, press_forged
 from tests.fakebotapi import BotMessage, FakeBotApi, SimUser
 from tests.support import ManualClock, eventually
 
@@ -97,11 +96,11 @@ async def test_request_answer_action_loop(fake_api: FakeBotApi, world: World) ->
     assert IMPROVE in request.text
     # Someone else's button, a student pressing the supervisor's, a forged id: all refused.
     row = await _request(world)
-    answer = await _forged_answer(bo, request.message_id, f"fq:go:{row.id}")
+    answer = await press_forged(bo, request.message_id, f"fq:go:{row.id}")
     assert "virker ikke længere" in answer
-    answer = await _forged_answer(anna, request.message_id, f"fq:go:{row.id}")
+    answer = await press_forged(anna, request.message_id, f"fq:go:{row.id}")
     assert "virker ikke længere" in answer
-    answer = await _forged_answer(vera, request.message_id, "fq:go:999999")
+    answer = await press_forged(vera, request.message_id, "fq:go:999999")
     assert "no longer valid" in answer
     await vera.press(request, "Give feedback")
     situation = await vera.expect_text("which situation is your feedback about")
@@ -138,7 +137,7 @@ async def test_request_answer_action_loop(fake_api: FakeBotApi, world: World) ->
     await anna.send("/logbog")
     assert "Medicingivning" in (await anna.next_message()).text
     # A stale press on the answered request is answered kindly.
-    answer = await _forged_answer(vera, request.message_id, f"fq:go:{row.id}")
+    answer = await press_forged(vera, request.message_id, f"fq:go:{row.id}")
     assert "closed" in answer
 
 
@@ -214,7 +213,7 @@ async def test_reminder_on_day_3_expiry_on_day_14_and_quiet_hours(
     await _none_with(anna, "blev ikke besvaret")  # the note waits for the morning
     clock.set(datetime(2027, 2, 18, 6, 0, tzinfo=UTC))
     note = await anna.expect_text("blev ikke besvaret inden for 14 dage")
-    answer = await _forged_answer(vera, request.message_id, f"fq:go:{row.id}")
+    answer = await press_forged(vera, request.message_id, f"fq:go:{row.id}")
     assert "lukket" in answer
     # The student can still record feedback she got in person.
     await anna.press(note, "Skriv mundtlig feedback ind")
@@ -236,7 +235,7 @@ async def test_pass_on_and_decline(fake_api: FakeBotApi, world: World) -> None:
     choice = await vera.expect_text("Hvem skal overtage anmodningen?")
     assert [b["text"] for b in choice.buttons()] == ["Kim"]  # supervisors only, not Vera
     row = await _request(world)
-    answer = await _forged_answer(
+    answer = await press_forged(
         vera, choice.message_id, f"fp:{row.id}:{await _person_id(world, bo)}"
     )
     assert "virker ikke længere" in answer  # a student is no colleague to pass to
@@ -245,7 +244,7 @@ async def test_pass_on_and_decline(fake_api: FakeBotApi, world: World) -> None:
     passed = await kim.expect_text("Vera har givet denne anmodning videre til dig")
     _note("Kim", passed)
     await anna.expect_text("Vera har givet din anmodning om feedback videre til Kim")
-    answer = await _forged_answer(vera, request.message_id, f"fq:go:{row.id}")
+    answer = await press_forged(vera, request.message_id, f"fq:go:{row.id}")
     assert "lukket" in answer  # Vera's copy no longer works
     await kim.send("/feedback")
     listing = await kim.next_message()

@@ -5,31 +5,8 @@ from __future__ import annotations
 
 from bot.services.identity.domain import Role
 from tests.e2e.conftest import World
-from tests.e2e.flows import enrol, link
-from tests.fakebotapi import FakeBotApi, SimUser
-from tests.support import eventually
-
-
-async def _reflect(user: SimUser, words: str) -> None:
-    """Write a whole reflection with /refleksion."""
-    await user.send("/refleksion")
-    first = await user.next_message()
-    total = int(first.text.split("Spørgsmål 1 af ")[1][0])
-    for number in range(total):
-        await user.send(f"{words} {number + 1}")
-        await user.next_message()
-
-
-async def _forged_answer(user: SimUser, message_id: int, data: str) -> str:
-    """Press a button with forged data; return the text of the callback answer."""
-    before = len(user.callback_answers)
-    await user.press_data(message_id, data)
-
-    async def answered() -> bool:
-        return len(user.callback_answers) > before
-
-    await eventually(answered)
-    return str(user.callback_answers[before].get("text", ""))
+from tests.e2e.flows import enrol, link, press_forged, write_reflection
+from tests.fakebotapi import FakeBotApi
 
 
 async def test_logbook_paging_sharing_and_goals(fake_api: FakeBotApi, world: World) -> None:
@@ -40,7 +17,7 @@ async def test_logbook_paging_sharing_and_goals(fake_api: FakeBotApi, world: Wor
     await student.send("/logbog")
     assert "Din logbog er tom" in (await student.next_message()).text
     for day in range(6):
-        await _reflect(student, f"Indlæg {day + 1}, svar")
+        await write_reflection(student, f"Indlæg {day + 1}, svar")
     await student.send("/logbog")
     page = await student.next_message()
     assert "(side 1 af 2)" in page.text
@@ -85,7 +62,7 @@ async def test_refusals_for_wrong_roles_and_forged_buttons(
     student, supervisor = fake_api.user(7211), fake_api.user(7212)
     await enrol(student, world.codes[Role.STUDENT])
     await enrol(supervisor, world.codes[Role.SUPERVISOR])
-    await _reflect(student, "Mit svar")
+    await write_reflection(student, "Mit svar")
     for command, reply in (
         ("/maal", "for studerende"),
         ("/indstillinger", "for studerende"),
@@ -100,7 +77,7 @@ async def test_refusals_for_wrong_roles_and_forged_buttons(
     entry_data = page.buttons()[0]["callback_data"]
     message = page.message_id
     for forged in ("rf:go:999999", "rg:1:999999", "gl:ok:999999", "st:day:9", "st:tz"):
-        text = await _forged_answer(student, message, forged)
+        text = await press_forged(student, message, forged)
         assert "ikke længere" in text or "lukket" in text, forged
     await student.press_data(message, "lb:e:999999")
     assert "Jeg kunne ikke finde det indlæg" in (await student.next_message()).text

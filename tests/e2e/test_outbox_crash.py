@@ -9,9 +9,7 @@ import asyncio
 import contextlib
 import os
 import random
-import re
 import signal
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from bot.storage import migrate
 from bot.storage.db import create_engine
 from bot.storage.delivery.models import OutboxRow
 from tests.e2e.conftest import TOKEN
+from tests.e2e.processes import PRAKTIKBOT, clean_env
 from tests.fakebotapi import FakeBotApi, Fault
 from tests.outbox_support import (
     delivery,
@@ -34,10 +33,6 @@ from tests.outbox_support import (
     wait_settled,
 )
 
-PRAKTIKBOT = str(Path(sys.executable).with_name("praktikbot"))
-OWN_KEYS = re.compile(
-    r"^(TELEGRAM_|DATABASE_URL|DATA_DIR|BOT_MODE|WEBHOOK_|WEB_|ADMIN_|TIMEZONE|OUTBOX_|LOG_LEVEL)"
-)
 RECIPIENTS = private_chats(500)
 SEED = 4  # the kill points are random but repeatable
 KILL_WINDOWS = ((30, 130), (150, 260), (280, 420))  # messages arrived at the fake server
@@ -75,16 +70,15 @@ def processes() -> Iterator[list[asyncio.subprocess.Process]]:
 
 
 def _env(fake: FakeBotApi, database_url: str, tmp_path: Path, lease: float) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not OWN_KEYS.match(k)}
-    return clean | {
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "DATABASE_URL": database_url,
-        "DATA_DIR": str(tmp_path / "data"),
-        "OUTBOX_RATE": "200",
-        "OUTBOX_CHAT_INTERVAL": "0",
-        "OUTBOX_LEASE_SECONDS": str(lease),
-    }
+    return clean_env(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        DATABASE_URL=database_url,
+        DATA_DIR=str(tmp_path / "data"),
+        OUTBOX_RATE="200",
+        OUTBOX_CHAT_INTERVAL="0",
+        OUTBOX_LEASE_SECONDS=str(lease),
+    )
 
 
 async def _spawn(

@@ -3,40 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
-import sys
 from pathlib import Path
 
 from tests.e2e.conftest import TOKEN
 from tests.e2e.flows import enrol
+from tests.e2e.processes import PRAKTIKBOT, clean_env, run_praktikbot
 from tests.fakebotapi import FakeBotApi
-
-PRAKTIKBOT = str(Path(sys.executable).with_name("praktikbot"))
-OWN_KEYS = re.compile(r"^(TELEGRAM_|DATABASE_URL|DATA_DIR|BOT_MODE|WEBHOOK_|WEB_|ADMIN_|TIMEZONE)")
-
-
-def _env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not OWN_KEYS.match(k)}
-    return env | values
-
-
-async def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        PRAKTIKBOT,
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    return proc.returncode, out.decode(), err.decode()
 
 
 async def test_run_without_token_explains_botfather(tmp_path: Path) -> None:
-    code, _out, err = await _run(["run"], _env(), tmp_path)
+    code, _out, err = await run_praktikbot(["run"], clean_env(), tmp_path)
     assert code == 2
     assert "@BotFather" in err
     assert ".env" in err
@@ -44,8 +22,8 @@ async def test_run_without_token_explains_botfather(tmp_path: Path) -> None:
 
 
 async def test_invalid_setting_names_the_key(tmp_path: Path) -> None:
-    code, _out, err = await _run(
-        ["run"], _env(TIMEZONE="Mars/Olympus", TELEGRAM_BOT_TOKEN=TOKEN), tmp_path
+    code, _out, err = await run_praktikbot(
+        ["run"], clean_env(TIMEZONE="Mars/Olympus", TELEGRAM_BOT_TOKEN=TOKEN), tmp_path
     )
     assert code == 2
     assert "TIMEZONE" in err
@@ -54,7 +32,7 @@ async def test_invalid_setting_names_the_key(tmp_path: Path) -> None:
 async def test_cli_sets_up_a_cohort_and_the_running_bot_enrols_a_user(
     fake_api: FakeBotApi, database_url: str, tmp_path: Path
 ) -> None:
-    env = _env(
+    env = clean_env(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=fake_api.base_url,
         DATABASE_URL=database_url,
@@ -79,9 +57,9 @@ async def test_cli_sets_up_a_cohort_and_the_running_bot_enrols_a_user(
         ],
     ]
     for args in steps:
-        code, out, err = await _run(args, env, tmp_path)
+        code, out, err = await run_praktikbot(args, env, tmp_path)
         assert code == 0, err
-    code, out, err = await _run(
+    code, out, err = await run_praktikbot(
         [
             "invite",
             "create",
@@ -109,7 +87,7 @@ async def test_cli_sets_up_a_cohort_and_the_running_bot_enrols_a_user(
     try:
         user = fake_api.user(7001, first_name="Jonas")
         await enrol(user, link[1])
-        code, out, err = await _run(["people", "--cohort", "SOSU F27"], env, tmp_path)
+        code, out, err = await run_praktikbot(["people", "--cohort", "SOSU F27"], env, tmp_path)
         assert "student\tJonas" in out
     finally:
         bot.send_signal(signal.SIGTERM)

@@ -19,8 +19,7 @@ from bot.services.identity.domain import Role
 from bot.services.onboarding.enrolment import Enrolled
 from bot.services.reflection.answering import Finished
 from tests.e2e.conftest import World, make_world
-from tests.e2e.flows import enrol, join
-from tests.e2e.test_logbook import _reflect
+from tests.e2e.flows import enrol, join, write_reflection
 from tests.fakebotapi import FakeBotApi
 from tests.support import ManualClock
 
@@ -55,7 +54,7 @@ async def test_small_cohort_shows_fewer_than_five_and_no_private_text(
     for user, role in ((coordinator, Role.COORDINATOR), (student, Role.STUDENT)):
         await enrol(user, world.codes[role])
     await enrol(supervisor, world.codes[Role.SUPERVISOR])
-    await _reflect(student, SECRET)
+    await write_reflection(student, SECRET)
     await coordinator.send("/status")
     report = await coordinator.expect_text("Status for Sygeplejersker F27")
     text = report.text
@@ -83,7 +82,7 @@ async def test_coordinator_of_two_cohorts_chooses_and_sees_the_figures(
     await join(coordinator, other.codes[Role.COORDINATOR])
     writer = fake_api.user(6612, first_name="Ida")
     await enrol(writer, world.codes[Role.STUDENT])
-    await _reflect(writer, SECRET)
+    await write_reflection(writer, SECRET)
     for telegram_id in await _quiet_students(world, 6620, 5):
         if telegram_id < 6624:
             await _reflect_quietly(world, telegram_id)

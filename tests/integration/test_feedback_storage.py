@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.services.feedback.types import NudgeMove, RequestStatus
 from bot.storage.feedback.models import FeedbackNudgeRow
 from bot.storage.uow import SqlUnitOfWorkFactory
-from tests.integration.test_reflection_prompts import _student
+from tests.integration.seed import enrol_student
 from tests.support import ManualClock
 
 NOW = datetime(2027, 2, 8, 12, 0, tzinfo=UTC)
@@ -19,7 +19,7 @@ NOW = datetime(2027, 2, 8, 12, 0, tzinfo=UTC)
 
 async def test_request_moves_are_compare_and_set(uow_factory: SqlUnitOfWorkFactory) -> None:
     clock = ManualClock(NOW)
-    student = await _student(uow_factory, clock, 601)
+    student = await enrol_student(uow_factory, clock, 601)
     async with uow_factory() as uow:
         request = await uow.feedback.add(student, None, NOW)
         assert (await uow.feedback.current_for(student)).id == request.id  # type: ignore[union-attr]
@@ -35,8 +35,8 @@ async def test_request_moves_are_compare_and_set(uow_factory: SqlUnitOfWorkFacto
 
 async def test_waiting_reminders_and_expiry(uow_factory: SqlUnitOfWorkFactory) -> None:
     clock = ManualClock(NOW)
-    student = await _student(uow_factory, clock, 602)
-    supervisor = await _student(uow_factory, clock, 603)
+    student = await enrol_student(uow_factory, clock, 602)
+    supervisor = await enrol_student(uow_factory, clock, 603)
     async with uow_factory() as uow:
         ids = []
         for days in (0, 1, 2):
@@ -74,8 +74,8 @@ async def test_nudge_rows_are_kept_for_every_student(
     engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     clock = ManualClock(NOW)
-    first = await _student(uow_factory, clock, 604)
-    second = await _student(uow_factory, clock, 605)
+    first = await enrol_student(uow_factory, clock, 604)
+    second = await enrol_student(uow_factory, clock, 605)
     async with uow_factory() as uow:
         assert await uow.feedback.ensure_nudges() == 2
         assert await uow.feedback.ensure_nudges() == 0

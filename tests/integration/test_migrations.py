@@ -16,8 +16,8 @@ async def _tables(engine) -> set[str]:
         return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
 
 
-async def test_upgrade_downgrade_upgrade(database_url: str) -> None:
-    engine = create_engine(database_url)
+async def test_upgrade_downgrade_upgrade(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
     try:
         await migrate.upgrade(engine)
         assert await _tables(engine) >= TABLES
@@ -29,12 +29,12 @@ async def test_upgrade_downgrade_upgrade(database_url: str) -> None:
         await engine.dispose()
 
 
-async def test_models_and_migrations_agree(database_url: str) -> None:
+async def test_models_and_migrations_agree(empty_database_url: str) -> None:
     """Autogenerate finds nothing to change: the migrations build exactly the models."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         await migrate.upgrade(engine)
         async with engine.connect() as conn:

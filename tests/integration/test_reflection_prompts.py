@@ -8,11 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.identity.access import Actor
-from bot.services.identity.coordination import CoordinationService
-from bot.services.identity.domain import Profession, Role
 from bot.services.kernel.errors import ContainsCpr
-from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
 from bot.services.reflection.answering import Finished, ReflectionService, Step
 from bot.services.reflection.prompt_library import PromptLibrary, default_prompts_dir
 from bot.services.reflection.prompting import PromptScheduler, ReflectionConfig
@@ -21,32 +17,10 @@ from bot.storage.delivery.models import OutboxRow
 from bot.storage.delivery.outbox import SqlOutboxStore
 from bot.storage.reflection.models import ReflectionRow
 from bot.storage.uow import SqlUnitOfWorkFactory
+from tests.integration.seed import enrol_student
 from tests.support import ManualClock
-from tests.unit.fakes_broadcasts import FakeOutbox
 
-CLI = Actor.cli()
 LIBRARY = PromptLibrary.load(default_prompts_dir())
-
-
-async def _student(uow_factory: SqlUnitOfWorkFactory, clock: ManualClock, telegram_id: int) -> int:
-    """Create a nursing cohort (1 Feb – 30 Jun 2027) and enrol one student in it."""
-    coordination = CoordinationService(uow_factory, FakeOutbox(), clock)
-    if not await coordination.list_departments():
-        await coordination.create_department(CLI, "Medicinsk M2", "Region H", key="m2")
-        await coordination.create_cohort(
-            CLI,
-            name="F27",
-            department_ref="m2",
-            profession=Profession.NURSING,
-            starts_on=date(2027, 2, 1),
-            ends_on=date(2027, 6, 30),
-        )
-    [cohort] = await coordination.list_cohorts()
-    code = (await coordination.create_invite(CLI, cohort.id, Role.STUDENT)).code
-    enrolment = EnrolmentService(uow_factory, clock, default_timezone="Europe/Copenhagen")
-    result = await enrolment.enrol(telegram_id, code, language="da", display_name="Anna")
-    assert isinstance(result, Enrolled)
-    return result.person.id
 
 
 async def _count(engine: AsyncEngine, table: type) -> int:
@@ -58,7 +32,7 @@ async def test_one_prompt_per_slot_across_repeated_and_overlapping_ticks(
     engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     clock = ManualClock(datetime(2027, 2, 8, 12, 0, tzinfo=UTC))  # Monday 13:00 local
-    await _student(uow_factory, clock, 501)
+    await enrol_student(uow_factory, clock, 501)
     outbox = SqlOutboxStore(engine)
     ticks = [
         PromptScheduler(uow_factory, outbox, clock, LIBRARY, ReflectionConfig()) for _ in range(2)
@@ -82,7 +56,7 @@ async def test_a_slot_missed_beyond_the_grace_window_is_skipped(
     engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     clock = ManualClock(datetime(2027, 2, 8, 12, 0, tzinfo=UTC))
-    person_id = await _student(uow_factory, clock, 502)
+    person_id = await enrol_student(uow_factory, clock, 502)
     scheduler = PromptScheduler(
         uow_factory, SqlOutboxStore(engine), clock, LIBRARY, ReflectionConfig()
     )
@@ -101,7 +75,7 @@ async def test_the_conversation_steps_through_the_questions_into_the_logbook(
     engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     clock = ManualClock(datetime(2027, 2, 8, 12, 0, tzinfo=UTC))
-    await _student(uow_factory, clock, 503)
+    await enrol_student(uow_factory, clock, 503)
     clock.set(datetime(2027, 2, 8, 14, 16, tzinfo=UTC))
     outbox = SqlOutboxStore(engine)
     config = ReflectionConfig()

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.services.delivery.outbox import OutgoingMessage
-from bot.services.delivery.quiet_hours import FeedbackConfig
+from bot.services.feedback.config import FeedbackConfig
 from bot.services.feedback.service import FeedbackService, Ready
 from bot.services.feedback.types import FeedbackRequest
 from bot.services.identity.domain import Person, Profession, Role, SupervisionLink
 from bot.services.reflection.schedules import ScheduleService
+from bot.tg.delivery.choices import reply_markup
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 from tests.unit.fakes_broadcasts import FakeOutbox
@@ -104,6 +105,6 @@ class World:
 
 
 def buttons(message: OutgoingMessage) -> list[str]:
-    """Return the callback data of a message's buttons."""
-    rows = message.payload.get("reply_markup", {}).get("inline_keyboard", [])
+    """Return the callback data of the buttons the reader gets (as the sender renders them)."""
+    rows = (reply_markup(message.payload) or {}).get("inline_keyboard", [])
     return [b["callback_data"] for row in rows for b in row]
