@@ -186,6 +186,11 @@ async def test_digest_repository(engine: AsyncEngine, uow_factory: SqlUnitOfWork
                 _request(ids["Bo"], ids["Vera"], "answering", NOW - timedelta(days=1)),
                 _request(ids["Bo"], ids["Vera"], "done", NOW - timedelta(days=9)),
                 _request(ids["Bo"], ids["Ulla"], "open", NOW),
+                # verbal feedback the student records after a decline: not waiting for Vera
+                {
+                    **_request(ids["Anna"], ids["Vera"], "open", NOW - timedelta(days=2)),
+                    "verbal": True,
+                },
             ],
         )
     async with uow_factory() as uow:
@@ -235,8 +240,11 @@ async def test_digest_repository(engine: AsyncEngine, uow_factory: SqlUnitOfWork
         assert len(await uow.digests.due_supervisors(CPH, next_week, first, last, 10)) == 1
 
 
-def _request(student: int, supervisor: int, status: str, sent: datetime) -> dict[str, object]:
+def _request(
+    student: int, supervisor: int, status: str, sent: datetime, verbal: bool = False
+) -> dict[str, object]:
     return {
+        "verbal": verbal,
         "student_id": student,
         "supervisor_id": supervisor,
         "status": status,

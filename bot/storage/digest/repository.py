@@ -110,7 +110,11 @@ class SqlDigestRepo:
         stmt = (
             select(_F.c.supervisor_id, _P.c.display_name, _F.c.sent_at, _F.c.created_at)
             .select_from(_F.join(_P, _P.c.id == _F.c.student_id))
-            .where(_F.c.supervisor_id.in_(list(supervisor_ids)), _F.c.status.in_(WAITING))
+            .where(
+                _F.c.supervisor_id.in_(list(supervisor_ids)),
+                _F.c.status.in_(WAITING),
+                _F.c.verbal.is_(False),  # the student records it; nothing waits for them
+            )
             .order_by(since, _F.c.id)
         )
         return [
