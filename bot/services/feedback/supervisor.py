@@ -123,7 +123,8 @@ class SupervisorFeedback:
                 supervisor_id=colleague.id,
                 passed_from_id=person.id,
                 step=0,
-                sent_at=now,
+                # sent_at stays: the request's age is how long the student has waited, and
+                # expiry counts from it; the colleague gets the request now and a reminder later
                 remind_at=now + self._reminder,
             )
             if moved is None:
