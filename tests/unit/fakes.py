@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from bot.services.broadcasts.types import Broadcast
 from bot.services.identity.domain import (
@@ -176,7 +176,7 @@ class FakePeople:
         self.s.people[person.id] = person
         return person
 
-    async def update(self, person_id: int, **fields: object) -> Person:
+    async def update(self, person_id: int, **fields: Any) -> Person:
         """Change fields (blocked_at is a storage detail the domain type does not carry)."""
         fields.pop("blocked_at", None)
         person = dataclasses.replace(self.s.people[person_id], **fields)
@@ -376,7 +376,7 @@ class FakeQuestions:
         hits = [q for q in self.s.questions.values() if q.gap_reasons() and visible(q)]
         return sorted(hits, key=lambda q: (q.asked_at, q.id), reverse=True)[:limit]
 
-    def _change(self, question_id: int, **fields: object) -> None:
+    def _change(self, question_id: int, **fields: Any) -> None:
         self.s.questions[question_id] = dataclasses.replace(
             self.s.questions[question_id], **fields
         )

@@ -67,15 +67,15 @@ class FakeFeedback:
         return self._requests.get(request_id)
 
     async def move(
-        self, request_id: int, expected: Sequence[RequestStatus], **fields: object
+        self, request_id: int, expected: Sequence[RequestStatus], **fields: Any
     ) -> FeedbackRequest | None:
         """Change fields if the status is still one of `expected` (one conditional UPDATE)."""
         current = self._requests.get(request_id)
         if current is None or current.status not in expected:
             return None
         if "status" in fields:
-            fields["status"] = RequestStatus(fields["status"])  # a column holds the value
-        moved = dataclasses.replace(current, **fields)  # type: ignore[arg-type]
+            fields["status"] = RequestStatus(str(fields["status"]))  # a column holds the value
+        moved = dataclasses.replace(current, **fields)
         self._requests[request_id] = moved
         return moved
 

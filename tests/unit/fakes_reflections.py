@@ -94,7 +94,7 @@ class FakeReflections:
 
     async def update(self, entry_id: int, **fields: object) -> Reflection:
         """Change fields."""
-        row = dataclasses.replace(self.s.reflections[entry_id], **fields)  # type: ignore[arg-type]
+        row = dataclasses.replace(self.s.reflections[entry_id], **fields)
         self.s.reflections[entry_id] = row
         return row
 
@@ -183,7 +183,7 @@ class FakeGoals:
 
     async def update(self, goal_id: int, **fields: object) -> Goal:
         """Change a goal."""
-        goal = dataclasses.replace(self.s.goals[goal_id], **fields)  # type: ignore[arg-type]
+        goal = dataclasses.replace(self.s.goals[goal_id], **fields)
         self.s.goals[goal_id] = goal
         return goal
 
