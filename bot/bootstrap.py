@@ -249,11 +249,17 @@ async def start_bot(
     clock: Clock | None = None,
     poll_timeout: int = 30,
     rate_limit: bool = True,
+    knowledge: KnowledgeBase | None = None,
 ) -> Runtime:
-    """Migrate the database, then start the bot (polling or webhook) and the web app."""
+    """Migrate the database, then start the bot (polling or webhook) and the web app.
+
+    `knowledge`: an open knowledge base to use instead of opening (and maybe ingesting) the
+    configured one; tests share one across many short-lived bots.
+    """
     engine = create_engine(settings.resolved_database_url)
     await migrate.upgrade(engine)
-    knowledge = await load_knowledge(settings, ingest=settings.ingest_on_start)
+    if knowledge is None:
+        knowledge = await load_knowledge(settings, ingest=settings.ingest_on_start)
     services = build_services(settings, engine, clock, knowledge.answerer)
     application = build_application(settings, services, rate_limit=rate_limit)
     runtime = Runtime(settings, engine, services, application, knowledge)

@@ -11,6 +11,7 @@ import pytest
 
 from bot.bootstrap import Runtime, start_bot, stop_bot
 from bot.config import Settings, load_settings
+from bot.retrieval.setup import KnowledgeBase, KnowledgeConfig, open_knowledge
 from bot.services.identity.access import Actor
 from bot.services.identity.domain import Cohort, Profession, Role
 from tests.fakebotapi import FakeBotApi
@@ -27,6 +28,15 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
     await fake.start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_knowledge(knowledge_corpus: Path, knowledge_index_dir: Path) -> KnowledgeBase:
+    """The session's knowledge base, opened once (Chroma, BM25 and the word vectors): what
+    `start_bot` would open from `bot_settings`, which no e2e test changes."""
+    return open_knowledge(
+        KnowledgeConfig(knowledge_dir=knowledge_corpus, chroma_dir=knowledge_index_dir)
+    )
 
 
 @pytest.fixture
@@ -59,9 +69,13 @@ def bot_settings(
 
 
 @pytest.fixture
-async def bot(bot_settings: Settings, clock: ManualClock) -> AsyncIterator[Runtime]:
-    """Run the bot (polling) for the duration of a test."""
-    runtime = await start_bot(bot_settings, clock=clock, poll_timeout=1)
+async def bot(
+    bot_settings: Settings, clock: ManualClock, shared_knowledge: KnowledgeBase
+) -> AsyncIterator[Runtime]:
+    """Run the bot (polling) for the duration of a test, on the session's knowledge base."""
+    runtime = await start_bot(
+        bot_settings, clock=clock, poll_timeout=1, knowledge=shared_knowledge
+    )
     yield runtime
     await stop_bot(runtime)
 
