@@ -265,7 +265,9 @@ async def start_bot(
     runtime = Runtime(settings, engine, services, application, knowledge)
     await application.initialize()
     try:
-        await set_default_menus(application.bot, settings.default_language)
+        await set_default_menus(
+            application.bot, application.bot_data.menu, settings.default_language
+        )
     except TelegramError as exc:  # menus are a convenience; the bot works without them
         log.warning("could not set the command menus: %s", type(exc).__name__)
     await application.start()

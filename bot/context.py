@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from telegram import Update
@@ -95,13 +96,60 @@ class AwaitedRegistry:
         return self._receivers.get(awaiting.kind) if awaiting is not None else None
 
 
+class Audience(StrEnum):
+    """Who sees a command in their menu and /help, in the order the groups are listed."""
+
+    NEWCOMER = "newcomer"  # has not joined yet
+    EVERYONE = "everyone"
+    MEMBER = "member"  # has joined, whatever the role
+    STUDENT = "student"
+    SUPERVISOR = "supervisor"
+    COORDINATOR = "coordinator"
+
+
+@dataclass(frozen=True, slots=True)
+class MenuEntry:
+    """One command in the menu: `description` is a gettext message id; `rank` orders the
+    commands within their audience."""
+
+    command: str
+    description: str
+    audience: Audience
+    rank: int
+
+
+class CommandMenu:
+    """The commands of the menus and /help; each tg domain adds its own in `register(app)`."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[Audience, str], MenuEntry] = {}
+
+    def add(self, entry: MenuEntry) -> None:
+        """Add a command (adding the same command for the same audience again replaces it)."""
+        self._entries[(entry.audience, entry.command)] = entry
+
+    def commands(self, audiences: Sequence[Audience]) -> list[tuple[str, str]]:
+        """Return (command, description) for these audiences, grouped in Audience order; a
+        command in several groups comes once, with its first description."""
+        order = {audience: index for index, audience in enumerate(Audience)}
+        chosen = sorted(
+            (e for e in self._entries.values() if e.audience in audiences),
+            key=lambda e: (order[e.audience], e.rank),
+        )
+        first: dict[str, tuple[str, str]] = {}
+        for entry in chosen:
+            first.setdefault(entry.command, (entry.command, entry.description))
+        return list(first.values())
+
+
 class BotData:
-    """Application-wide data: the services (all state lives in SQL) and who takes awaited
-    text, which the handler modules register."""
+    """Application-wide data: the services (all state lives in SQL), and what the handler
+    modules register: who takes awaited text, and the commands of the menus."""
 
     def __init__(self) -> None:
         self.services: Services | None = None
         self.awaited = AwaitedRegistry()
+        self.menu = CommandMenu()
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, BotData]):

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import Gettext
+from bot.i18n import N_, Gettext
 from bot.services.broadcasts.types import STEP_OF, Audience, waiting
 from bot.services.identity.access import Actor
 from bot.services.identity.awaiting import Awaiting, AwaitKind
@@ -29,6 +29,7 @@ from bot.tg.broadcasts.texts import (
     cohort_names,
     report_text,
 )
+from bot.tg.kit import menu
 from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import as_int
 from bot.tg.kit.common import translator
@@ -190,6 +191,11 @@ ACTIONS: dict[str, Action] = {
 
 def register(app: Application) -> None:
     """Register /broadcast and the draft's buttons."""
+    menu.register_commands(
+        app,
+        menu.Audience.COORDINATOR,
+        ("broadcast", N_("Send a message to your cohorts"), 40),
+    )
     app.add_handler(
         CommandHandler(["broadcast", "udsend"], start_broadcast, filters=filters.ChatType.PRIVATE)
     )

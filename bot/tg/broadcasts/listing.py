@@ -10,11 +10,13 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
+from bot.i18n import N_
 from bot.services.broadcasts.types import Broadcast, BroadcastStatus
 from bot.services.kernel.errors import NotAllowed
 from bot.tg.broadcasts.texts import ONLY_COORDINATORS, scheduled_line
 from bot.tg.kit.callbacks import as_int, pack, unpack
 from bot.tg.kit.common import translator
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, keyboard, reply
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,11 @@ async def _mark_confirmation(context: BotContext, broadcast: Broadcast, text: st
 
 def register(app: Application) -> None:
     """Register /broadcasts and its Cancel buttons."""
+    register_commands(
+        app,
+        Audience.COORDINATOR,
+        ("broadcasts", N_("Scheduled broadcasts (cancel one)"), 50),
+    )
     app.add_handler(
         CommandHandler(
             ["broadcasts", "udsendelser"], list_broadcasts, filters=filters.ChatType.PRIVATE

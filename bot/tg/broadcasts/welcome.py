@@ -18,6 +18,7 @@ from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFoun
 from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import as_int, pack, unpack
 from bot.tg.kit.common import translator
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, esc, keyboard, reply
 
 ONLY_COORDINATORS = N_("Only coordinators can change the welcome text.")
@@ -137,6 +138,11 @@ async def receive_welcome(update: Update, context: BotContext, cohort_id: int) -
 
 def register(app: Application) -> None:
     """Register /velkomst and its buttons."""
+    register_commands(
+        app,
+        Audience.COORDINATOR,
+        ("velkomst", N_("The welcome text new students get"), 70),
+    )
     app.add_handler(
         CommandHandler(["velkomst", "welcome"], start_welcome, filters=filters.ChatType.PRIVATE)
     )

@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import gettext_for
+from bot.i18n import N_, gettext_for
 from bot.services.conversations.messages import kind_name, long_date
 from bot.services.conversations.service import MAX_PLAN_LENGTH, NotYet, PlanRecorded
 from bot.services.identity.awaiting import AwaitKind
@@ -31,6 +31,7 @@ from bot.tg.conversations.texts import (
 from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import whoami
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import keyboard, reply
 from bot.tg.reflection.texts import CPR_IN_ANSWER
 
@@ -119,6 +120,16 @@ async def receive_plan(
 
 def register(app: Application) -> None:
     """Register /samtaler (alias /conversations) and its buttons."""
+    register_commands(
+        app,
+        Audience.STUDENT,
+        ("samtaler", N_("Your placement conversations and their plans"), 40),
+    )
+    register_commands(
+        app,
+        Audience.SUPERVISOR,
+        ("samtaler", N_("Your students' upcoming placement conversations"), 20),
+    )
     app.add_handler(
         CommandHandler(["samtaler", "conversations"], conversations_command, filters=PRIVATE)
     )

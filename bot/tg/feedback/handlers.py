@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import Gettext, gettext_for
+from bot.i18n import N_, Gettext, gettext_for
 from bot.services.feedback.flow import MAX_FIELD_LENGTH, Ask
 from bot.services.feedback.messages import request_payload
 from bot.services.feedback.service import Closed, Given, Ready, Saved
@@ -29,6 +29,7 @@ from bot.tg.feedback.texts import (
 from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import whoami
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, keyboard, reply
 from bot.tg.reflection.texts import CPR_IN_ANSWER
 
@@ -241,6 +242,16 @@ def _markup(payload: dict) -> InlineKeyboardMarkup:
 
 def register(app: Application) -> None:
     """Register /feedback and the feedback buttons."""
+    register_commands(
+        app,
+        Audience.STUDENT,
+        ("feedback", N_("Ask for feedback (a short self-assessment first)"), 50),
+    )
+    register_commands(
+        app,
+        Audience.SUPERVISOR,
+        ("feedback", N_("Feedback requests waiting for you"), 30),
+    )
     app.add_handler(CommandHandler("feedback", feedback_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(student_button, pattern=r"^f[bs]:"))
     app.add_handler(CallbackQueryHandler(supervisor_button, pattern=r"^f[qpk]:"))

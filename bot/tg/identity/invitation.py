@@ -6,11 +6,12 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import Gettext
+from bot.i18n import N_, Gettext
 from bot.qr import invite_link, qr_png
 from bot.services.identity.domain import Role
 from bot.tg.kit.callbacks import as_int, pack, unpack
 from bot.tg.kit.common import translator
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, esc, keyboard, reply
 from bot.tg.kit.texts import ROLE_NAMES
 
@@ -89,6 +90,11 @@ async def invitation_button(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:
     """Register the invitation handlers."""
+    register_commands(
+        app,
+        Audience.COORDINATOR,
+        ("invitation", N_("Create an invite link and QR code"), 10),
+    )
     app.add_handler(
         CommandHandler(
             ["invitation", "invite"], start_invitation, filters=filters.ChatType.PRIVATE

@@ -8,11 +8,12 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import Gettext
+from bot.i18n import N_, Gettext
 from bot.services.identity.coordination import CohortPeople
 from bot.services.identity.domain import Cohort, Person
 from bot.tg.kit.callbacks import as_int, pack
 from bot.tg.kit.common import translator
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, esc, keyboard, reply
 
 PAGE = 8
@@ -156,5 +157,10 @@ def _page_rows(
 
 def register(app: Application) -> None:
     """Register the linking handlers."""
+    register_commands(
+        app,
+        Audience.COORDINATOR,
+        ("link", N_("Link a student to a supervisor"), 20),
+    )
     app.add_handler(CommandHandler("link", start_link, filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(link_button, pattern=r"^lk:"))

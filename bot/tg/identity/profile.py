@@ -13,6 +13,7 @@ from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import unpack
 from bot.tg.kit.commands import set_personal_menu
 from bot.tg.kit.common import translator, whoami
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, esc, keyboard, reply
 from bot.tg.kit.texts import help_text
 
@@ -23,7 +24,7 @@ NOT_ENROLLED = N_("You have not joined yet. Open the invite link from your coord
 async def show_help(update: Update, context: BotContext) -> None:
     """Show what the person's roles can do."""
     profile, language = await whoami(update, context)
-    await reply(update, help_text(profile, language))
+    await reply(update, help_text(context.bot_data.menu, profile, language))
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
@@ -51,7 +52,7 @@ async def set_language(update: Update, context: BotContext) -> None:
     _ = gettext_for(fields[0])
     await edit_or_send(update, _("I will write to you in English from now on."))
     profile = await context.services.access.profile(query.from_user.id)
-    await set_personal_menu(context.bot, profile, query.from_user.id)
+    await set_personal_menu(context.bot, context.bot_data.menu, profile, query.from_user.id)
 
 
 async def rename(update: Update, context: BotContext) -> None:
@@ -78,7 +79,7 @@ async def name_button(update: Update, context: BotContext) -> None:
         await _ask_for_name(update, context)
         return
     await edit_or_send(update, _("Great, {name}!").format(name=esc(profile.person.display_name)))
-    await reply(update, help_text(profile, profile.person.language))
+    await reply(update, help_text(context.bot_data.menu, profile, profile.person.language))
 
 
 async def _ask_for_name(update: Update, context: BotContext) -> None:
@@ -133,6 +134,17 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:
     """Register the help, language and name handlers."""
+    register_commands(
+        app,
+        Audience.EVERYONE,
+        ("help", N_("What I can do for you"), 10),
+        ("sprog", N_("Change language (Dansk/English)"), 30),
+    )
+    register_commands(
+        app,
+        Audience.MEMBER,
+        ("navn", N_("Change the name I use for you"), 10),
+    )
     app.add_handler(CommandHandler(["help", "hjaelp"], show_help, filters=PRIVATE))
     app.add_handler(CommandHandler(["sprog", "language"], choose_language, filters=PRIVATE))
     app.add_handler(CommandHandler(["navn", "name"], rename, filters=PRIVATE))

@@ -7,6 +7,7 @@ import html
 from bot.i18n import N_, gettext_for
 from bot.services.identity.access import Profile
 from bot.services.identity.domain import InviteProblem, Profession, Role
+from bot.tg.kit.menu import CommandMenu, commands_for
 
 ROLE_NAMES = {
     Role.STUDENT: N_("student"),
@@ -45,41 +46,6 @@ INVITE_PROBLEMS = {
     ),
 }
 
-# (command, description) pairs; commands are Danish, English aliases are accepted too.
-EVERYONE_COMMANDS = [
-    ("help", N_("What I can do for you")),
-    ("spoerg", N_("Ask a question about your placement")),
-    ("sprog", N_("Change language (Dansk/English)")),
-]
-MEMBER_COMMANDS = [
-    ("navn", N_("Change the name I use for you")),
-    ("eksport", N_("Get a copy of everything stored about you")),
-    ("slet", N_("Delete everything stored about you")),
-]
-STUDENT_COMMANDS = [
-    ("refleksion", N_("Reflect now (or go on with today's prompt)")),
-    ("logbog", N_("Your logbook of reflections")),
-    ("maal", N_("Your learning goals")),
-    ("samtaler", N_("Your placement conversations and their plans")),
-    ("feedback", N_("Ask for feedback (a short self-assessment first)")),
-    ("indstillinger", N_("When your daily prompt comes")),
-    ("pause", N_("Pause the prompts (holiday, sick leave)")),
-    ("genoptag", N_("Resume the prompts")),
-]
-SUPERVISOR_COMMANDS = [
-    ("delt", N_("Reflections your students shared with you")),
-    ("samtaler", N_("Your students' upcoming placement conversations")),
-    ("feedback", N_("Feedback requests waiting for you")),
-]
-COORDINATOR_COMMANDS = [
-    ("invitation", N_("Create an invite link and QR code")),
-    ("link", N_("Link a student to a supervisor")),
-    ("huller", N_("Questions the documents did not answer well")),
-    ("broadcast", N_("Send a message to your cohorts")),
-    ("broadcasts", N_("Scheduled broadcasts (cancel one)")),
-    ("status", N_("Totals for your cohorts (no names, no texts)")),
-    ("velkomst", N_("The welcome text new students get")),
-]
 ROLE_INTROS = {
     Role.STUDENT: N_(
         "As a student you get a short reflection prompt after your shifts. Your answers go "
@@ -98,22 +64,7 @@ ROLE_INTROS = {
 }
 
 
-def commands_for(profile: Profile | None) -> list[tuple[str, str]]:
-    """Return the (command, untranslated description) pairs a person may use."""
-    if profile is None:
-        return [("start", N_("Join with your invite link")), *EVERYONE_COMMANDS]
-    commands = [*EVERYONE_COMMANDS, *MEMBER_COMMANDS]
-    if profile.has_role(Role.STUDENT):
-        commands += STUDENT_COMMANDS
-    if profile.has_role(Role.SUPERVISOR):
-        commands += SUPERVISOR_COMMANDS
-    if profile.has_role(Role.COORDINATOR):
-        commands += COORDINATOR_COMMANDS
-    unique = {name: (name, text) for name, text in reversed(commands)}
-    return [unique[name] for name in dict.fromkeys(name for name, _text in commands)]
-
-
-def help_text(profile: Profile | None, language: str) -> str:
+def help_text(menu: CommandMenu, profile: Profile | None, language: str) -> str:
     """Return the /help text for a person's roles, in their language."""
     _ = gettext_for(language)
     if profile is None:
@@ -143,5 +94,5 @@ def help_text(profile: Profile | None, language: str) -> str:
     )
     lines.append("")
     lines.append(_("Commands:"))
-    lines += [f"/{cmd} – {_(desc)}" for cmd, desc in commands_for(profile)]
+    lines += [f"/{cmd} – {_(desc)}" for cmd, desc in commands_for(menu, profile)]
     return "\n".join(lines)

@@ -6,12 +6,13 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import Gettext, gettext_for
+from bot.i18n import N_, Gettext, gettext_for
 from bot.services.identity.domain import InviteProblem
 from bot.services.onboarding.enrolment import Enrolled, InviteInfo
 from bot.tg.kit.callbacks import pack, unpack
 from bot.tg.kit.commands import set_personal_menu
 from bot.tg.kit.common import whoami
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, esc, keyboard, reply
 from bot.tg.kit.texts import INVITE_PROBLEMS, PROFESSION_NAMES, ROLE_NAMES, help_text
 
@@ -65,7 +66,7 @@ async def start(update: Update, context: BotContext) -> None:
     profile, language = await whoami(update, context)
     _ = gettext_for(language)
     if not context.args:
-        await reply(update, help_text(profile, language))
+        await reply(update, help_text(context.bot_data.menu, profile, language))
         return
     code = context.args[0]
     services = context.services
@@ -149,11 +150,11 @@ async def _joined(
     )
     user_id = result.person.telegram_id
     profile = await context.services.access.profile(user_id)
-    await set_personal_menu(context.bot, profile, user_id)
+    await set_personal_menu(context.bot, context.bot_data.menu, profile, user_id)
     if result.new_person:
         await ask_name_confirmation(update, result.person.display_name, _)
     else:
-        await reply(update, help_text(profile, language))
+        await reply(update, help_text(context.bot_data.menu, profile, language))
 
 
 async def ask_name_confirmation(update: Update, name: str, _: Gettext) -> None:
@@ -170,6 +171,11 @@ async def ask_name_confirmation(update: Update, name: str, _: Gettext) -> None:
 
 def register(app: Application) -> None:
     """Register the enrolment handlers."""
+    register_commands(
+        app,
+        Audience.NEWCOMER,
+        ("start", N_("Join with your invite link"), 10),
+    )
     app.add_handler(CommandHandler("start", start, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(choose_language, pattern=r"^ob:l:"))
     app.add_handler(CallbackQueryHandler(answer_consent, pattern=r"^ob:[yn]:"))

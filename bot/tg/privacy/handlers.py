@@ -6,10 +6,11 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import gettext_for
+from bot.i18n import N_, gettext_for
 from bot.tg.kit.callbacks import unpack
 from bot.tg.kit.commands import set_personal_menu
 from bot.tg.kit.common import translator
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, keyboard, reply
 from bot.tg.privacy.texts import export_markdown
 
@@ -64,11 +65,17 @@ async def confirm_delete(update: Update, context: BotContext) -> None:
     await edit_or_send(
         update, _("Everything about you has been deleted. Thank you for using Praktikbot.")
     )
-    await set_personal_menu(context.bot, None, query.from_user.id)
+    await set_personal_menu(context.bot, context.bot_data.menu, None, query.from_user.id)
 
 
 def register(app: Application) -> None:
     """Register the export and deletion handlers."""
+    register_commands(
+        app,
+        Audience.MEMBER,
+        ("eksport", N_("Get a copy of everything stored about you"), 20),
+        ("slet", N_("Delete everything stored about you"), 30),
+    )
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler(["eksport", "export"], export, filters=private))
     app.add_handler(CommandHandler(["slet", "delete"], ask_delete, filters=private))

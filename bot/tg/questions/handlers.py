@@ -11,11 +11,12 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import Gettext, gettext_for
+from bot.i18n import N_, Gettext, gettext_for
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
 from bot.services.questions.service import MAX_QUESTION_LENGTH
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import whoami
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import keyboard, reply
 from bot.tg.questions.texts import (
     CPR_IN_QUESTION,
@@ -141,5 +142,10 @@ async def _set_buttons(update: Update, rows: list[list[tuple[str, str]]] | None)
 
 def register(app: Application) -> None:
     """Register /spoerg and the answer buttons."""
+    register_commands(
+        app,
+        Audience.EVERYONE,
+        ("spoerg", N_("Ask a question about your placement"), 20),
+    )
     app.add_handler(CommandHandler(["spoerg", "ask"], ask_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(question_button, pattern=r"^qa:(up|dn|ho):"))

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
+from bot.i18n import N_
 from bot.services.identity.access import Profile
 from bot.services.identity.awaiting import AwaitKind
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
@@ -13,6 +14,7 @@ from bot.services.questions.service import MAX_REPLY_LENGTH
 from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import translator
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import esc, reply
 from bot.tg.questions.texts import NOT_YOURS, gaps_message
 
@@ -100,6 +102,11 @@ async def show_gaps(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:
     """Register the coordinator's answer button and /huller."""
+    register_commands(
+        app,
+        Audience.COORDINATOR,
+        ("huller", N_("Questions the documents did not answer well"), 30),
+    )
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler(["huller", "gaps"], show_gaps, filters=private))
     app.add_handler(CallbackQueryHandler(answer_button, pattern=r"^qa:re:"))

@@ -15,6 +15,7 @@ from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFoun
 from bot.services.reflection.answering import MAX_ANSWER_LENGTH, Closed, Finished
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import whoami
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, keyboard, reply
 from bot.tg.reflection.texts import (
     CPR_IN_ANSWER,
@@ -166,6 +167,11 @@ async def entry_button(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:
     """Register /refleksion and the reflection buttons."""
+    register_commands(
+        app,
+        Audience.STUDENT,
+        ("refleksion", N_("Reflect now (or go on with today's prompt)"), 10),
+    )
     app.add_handler(CommandHandler(["refleksion", "reflect"], reflect_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(prompt_button, pattern=r"^rf:"))
     app.add_handler(CallbackQueryHandler(entry_button, pattern=r"^r[gs]:"))

@@ -16,6 +16,7 @@ from bot.services.reflection.types import Goal
 from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import whoami
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, esc, keyboard, reply
 from bot.tg.reflection.texts import (
     entry_keyboard,
@@ -204,6 +205,17 @@ async def shared_command(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:
     """Register /logbog, /maal, /delt and their buttons."""
+    register_commands(
+        app,
+        Audience.STUDENT,
+        ("logbog", N_("Your logbook of reflections"), 20),
+        ("maal", N_("Your learning goals"), 30),
+    )
+    register_commands(
+        app,
+        Audience.SUPERVISOR,
+        ("delt", N_("Reflections your students shared with you"), 10),
+    )
     app.add_handler(CommandHandler(["logbog", "logbook"], logbook_command, filters=PRIVATE))
     app.add_handler(CommandHandler(["maal", "goals"], goals_command, filters=PRIVATE))
     app.add_handler(CommandHandler(["delt", "shared"], shared_command, filters=PRIVATE))

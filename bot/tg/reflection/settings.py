@@ -18,6 +18,7 @@ from bot.services.reflection.schedules import TIMEZONES, ScheduleView
 from bot.services.reflection.types import PromptMode, Shift
 from bot.tg.kit.callbacks import unpack
 from bot.tg.kit.common import whoami
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, esc, keyboard, reply
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -230,6 +231,13 @@ async def resume_command(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:
     """Register /indstillinger, /pause, /genoptag and the settings buttons."""
+    register_commands(
+        app,
+        Audience.STUDENT,
+        ("indstillinger", N_("When your daily prompt comes"), 60),
+        ("pause", N_("Pause the prompts (holiday, sick leave)"), 70),
+        ("genoptag", N_("Resume the prompts"), 80),
+    )
     app.add_handler(
         CommandHandler(["indstillinger", "settings"], settings_command, filters=PRIVATE)
     )

@@ -13,6 +13,7 @@ from bot.services.kernel.errors import NotAllowed, NotFound
 from bot.services.reports.types import CohortReport
 from bot.tg.kit.callbacks import as_int, pack, unpack
 from bot.tg.kit.common import translator
+from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, keyboard, reply
 from bot.tg.reports.texts import (
     ONLY_COORDINATORS,
@@ -106,6 +107,11 @@ def _pulse_keyboard(report: CohortReport, _: Gettext) -> InlineKeyboardMarkup:
 
 def register(app: Application) -> None:
     """Register /status, its cohort buttons and the pulse switch."""
+    register_commands(
+        app,
+        Audience.COORDINATOR,
+        ("status", N_("Totals for your cohorts (no names, no texts)"), 60),
+    )
     app.add_handler(CommandHandler(["status"], status, filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(status_button, pattern=rf"^{PREFIX}:"))
     app.add_handler(CallbackQueryHandler(pulse_button, pattern=rf"^{PULSE_PREFIX}:"))
