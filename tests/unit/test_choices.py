@@ -22,6 +22,7 @@ from bot.services.feedback.messages import (
 )
 from bot.services.feedback.types import FeedbackRequest, RequestStatus
 from bot.services.pulse.messages import PulseAction, pulse_payload
+from bot.services.questions.messages import QuestionAction
 from bot.services.reflection.flow import StepText
 from bot.services.reflection.messages import PromptAction, prompt_payload
 from bot.services.reflection.types import EntryStatus, Reflection
@@ -157,7 +158,7 @@ def test_a_message_without_buttons_has_no_markup() -> None:
 
 
 def test_every_outbox_action_has_callback_data() -> None:
-    actions = [*FeedbackAction, *ConversationAction, *PulseAction, *PromptAction]
+    actions = [*FeedbackAction, *ConversationAction, *PulseAction, *PromptAction, *QuestionAction]
     assert set(CALLBACKS) == {str(a) for a in actions}
 
 

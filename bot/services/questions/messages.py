@@ -1,14 +1,16 @@
 """Messages about handed-off questions that the service puts in the outbox, rendered in the
 reader's language (the outbox stores messages ready to send): the question as a coordinator
-sees it, with an "Answer" button ("qa:re:<question id>"), and the answer as the asker gets it.
+sees it, offering to answer it, and the answer as the asker gets it.
 """
 
 from __future__ import annotations
 
 import html
+from enum import StrEnum
 from typing import Any
 
 from bot.i18n import N_, gettext_for
+from bot.services.delivery.choices import Choice, with_choices
 from bot.services.identity.domain import Question
 
 ABSTAINED = N_("I could not answer it from the documents.")
@@ -23,13 +25,19 @@ BUTTON_ANSWER = N_("Answer")
 ANSWERED = N_("Your coordinator has answered your question:")
 
 
+class QuestionAction(StrEnum):
+    """What a forwarded question offers; the target is the question."""
+
+    ANSWER = "question.answer"
+
+
 def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
 def forward_payload(question: Question, cohort_name: str | None, language: str) -> dict[str, Any]:
-    """Return the question for a coordinator: its text and cohort (never the asker) and the
-    "Answer" button."""
+    """Return the question for a coordinator: its text and cohort (never the asker), offering
+    to answer it."""
     _ = gettext_for(language)
     if question.abstained:
         why = _(ABSTAINED)
@@ -41,8 +49,8 @@ def forward_payload(question: Question, cohort_name: str | None, language: str) 
     text = "\n".join(
         [f"<b>{head}</b>", f"<i>{_esc(question.text)}</i>", "", why, _(HOW_TO_ANSWER)]
     )
-    button = {"text": _(BUTTON_ANSWER), "callback_data": f"qa:re:{question.id}"}
-    return {"text": text, "reply_markup": {"inline_keyboard": [[button]]}}
+    answer = Choice(QuestionAction.ANSWER, question.id, BUTTON_ANSWER)
+    return with_choices({"text": text}, [[answer]], language)
 
 
 def answer_payload(question: Question, language: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from bot.tg.conversations.texts import CHOICE_DATA as CONVERSATION_CHOICES
 from bot.tg.feedback.texts import CHOICE_DATA as FEEDBACK_CHOICES
 from bot.tg.kit.callbacks import ChoiceData
 from bot.tg.pulse.texts import CHOICE_DATA as PULSE_CHOICES
+from bot.tg.questions.texts import CHOICE_DATA as QUESTION_CHOICES
 from bot.tg.reflection.texts import CHOICE_DATA as PROMPT_CHOICES
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ CALLBACKS: Mapping[str, ChoiceData] = {
     **CONVERSATION_CHOICES,
     **PULSE_CHOICES,
     **PROMPT_CHOICES,
+    **QUESTION_CHOICES,
 }
 
 

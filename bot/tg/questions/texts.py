@@ -11,8 +11,9 @@ from bot.i18n import N_, Gettext
 from bot.services.identity.domain import GapReason
 from bot.services.questions.gaps import Gap
 from bot.services.questions.knowledge import Citation
+from bot.services.questions.messages import QuestionAction
 from bot.services.questions.service import Asked
-from bot.tg.kit.callbacks import pack
+from bot.tg.kit.callbacks import ChoiceData, pack, verb_data
 from bot.tg.kit.render import esc, keyboard
 
 MAX_GAPS_SHOWN = 40
@@ -26,6 +27,9 @@ CPR_IN_QUESTION = N_(
     "That looks like a CPR number, so I have neither stored nor searched for it. "
     "Please ask again without personal data."
 )
+
+# How the choices of queued question messages become callback data (parsed in replies.py).
+CHOICE_DATA: dict[str, ChoiceData] = {QuestionAction.ANSWER: verb_data("qa", "re")}
 
 
 def describe(citation: Citation, _: Gettext) -> str:
