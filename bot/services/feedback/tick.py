@@ -14,7 +14,7 @@ from typing import Any
 from babel.dates import format_date
 
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
-from bot.services.delivery.quiet_hours import DEFAULT_QUIET, deliver_at
+from bot.services.delivery.quiet_hours import wake_times
 from bot.services.feedback.config import FeedbackConfig
 from bot.services.feedback.messages import expired_payload, nudge_payload, reminder_payload
 from bot.services.feedback.ports import FeedbackUnitOfWork
@@ -41,12 +41,12 @@ async def message_for(
     uow: FeedbackUnitOfWork, person: Person, payload: dict[str, Any], now: datetime, key: str
 ) -> OutgoingMessage:
     """Return a message for one person, to be sent out of their quiet hours."""
-    quiet = (await uow.schedules.quiet_hours([person.id])).get(person.id, DEFAULT_QUIET)
+    wake = await wake_times(uow.schedules, [person], now)
     return OutgoingMessage(
         chat_id=person.telegram_id,
         payload=payload,
         origin="feedback",
-        not_before=deliver_at(now, person.timezone, quiet),
+        not_before=wake[person.id],
         person_id=person.id,
         dedupe_key=key,
     )
