@@ -43,7 +43,7 @@ from bot.services.privacy.retention import RetentionService
 from bot.services.privacy.service import PrivacyService
 from bot.services.pulse.config import PulseConfig
 from bot.services.pulse.service import PulseService
-from bot.services.questions.knowledge import Answerer
+from bot.services.questions.knowledge import Answerer, SectionReader
 from bot.services.questions.service import QuestionService
 from bot.services.reflection.answering import ReflectionService
 from bot.services.reflection.logbook import LogbookService
@@ -147,6 +147,7 @@ def build_services(
     engine: AsyncEngine,
     clock: Clock | None = None,
     answerer: Answerer | None = None,
+    sections: SectionReader | None = None,
 ) -> Services:
     """Wire the services to their SQL adapters and the knowledge base."""
     clock = clock or SystemClock()
@@ -167,7 +168,9 @@ def build_services(
         coordination=CoordinationService(uow, outbox, clock),
         privacy=PrivacyService(uow, clock),
         health=HealthService({"database": DatabaseHealth(engine)}),
-        questions=QuestionService(uow, outbox, clock, answerer, settings.admin_telegram_ids),
+        questions=QuestionService(
+            uow, outbox, clock, answerer, settings.admin_telegram_ids, sections=sections
+        ),
         broadcasts=BroadcastService(uow, outbox, clock, settings.broadcast_dir),
         broadcast_reports=BroadcastReports(uow, outbox, clock, settings.default_language),
         introductions=introductions,
@@ -260,7 +263,9 @@ async def start_bot(
     await migrate.upgrade(engine)
     if knowledge is None:
         knowledge = await load_knowledge(settings, ingest=settings.ingest_on_start)
-    services = build_services(settings, engine, clock, knowledge.answerer)
+    services = build_services(
+        settings, engine, clock, knowledge.answerer, sections=knowledge.retriever
+    )
     application = build_application(settings, services, rate_limit=rate_limit)
     runtime = Runtime(settings, engine, services, application, knowledge)
     await application.initialize()

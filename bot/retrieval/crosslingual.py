@@ -82,16 +82,20 @@ class WordTranslator:
 
     def translate(self, question: str) -> list[str]:
         """Return Danish words for the question's content words (blocking: embeds them)."""
+        return [word for _english, danish in self.translate_words(question) for word in danish]
+
+    def translate_words(self, question: str) -> list[tuple[str, list[str]]]:
+        """Return each content word of the question with its Danish words (blocking)."""
         wanted = content_words(question)
         if not wanted or not self.words:
             return []
         queries = _normalised(np.asarray(self.embeddings.embed_documents(wanted)))
         similarity = queries @ self.vectors.T
-        found: list[str] = []
-        for row in similarity:
+        found: list[tuple[str, list[str]]] = []
+        for word, row in zip(wanted, similarity, strict=True):
             top = np.argsort(-row)[: self.neighbours]
             best = row[top[0]]
-            found.extend(self.words[i] for i in top if row[i] >= best - self.margin)
+            found.append((word, [self.words[i] for i in top if row[i] >= best - self.margin]))
         return found
 
 

@@ -1,107 +1,188 @@
-"""Extractive answers: the sentences of the best passage that answer the question, cited;
-or an abstention when the evidence is weak. No language model is involved."""
+"""Extractive answers: the passage window around the unit that answers, cited; or an
+abstention when the evidence is weak or the answer would stand in a document the asker may not
+read. No language model is involved; the unit chosen and the decision to answer come from
+models fitted on the tune questions (bot/retrieval/ranker.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.retrieval.chunking import units
-from bot.retrieval.hits import Hit, best_sentence_coverage, citation
-from bot.retrieval.hybrid import HybridRetriever
-from bot.retrieval.language import looks_english
-from bot.retrieval.lexical import coverage, stems
-from bot.retrieval.rerank import evidence, question_type
-from bot.services.questions.knowledge import Answer, Passage
+import numpy as np
 
-# Calibrated on the development questions and the project's own set (bench/questions): Danish
-# answerable questions score from about 0.56 up, unanswerable ones at most about 0.70; an
-# English question whose answer stands in Danish text has only its dense similarity
-# (answerable >= 0.837, unanswerable <= 0.818 on the same sets), shifted onto this scale.
-THRESHOLD = 0.70
-CANDIDATE_PASSAGES = 3
-RANK_PENALTY = 0.1
-ENGLISH_DENSE_OFFSET = 0.13
+from bot.retrieval.features import UNIT_FEATURES
+from bot.retrieval.hits import citation
+from bot.retrieval.hybrid import HybridRetriever, Ranking
+from bot.retrieval.ranker import softmax
+from bot.retrieval.window import lines, plain_text, window
+from bot.services.questions.knowledge import (
+    SCOPE_ALL,
+    AbstainReason,
+    Answer,
+    Passage,
+)
+
+CANDIDATE_PASSAGES = 3  # the answering unit is chosen among the units of the best three
+# What decides whether to answer, besides the chunk and unit models' own scores.
+CONFIDENCE_FEATURES = (
+    "top_score",
+    "margin",
+    "top_p",
+    "d_cos",
+    "u_cos",
+    "unit_p",
+    "unit_cov",
+    "unit_cov_idf",
+    "unit_cov_words",
+    "known_words",
+    "outside_gap",
+    "window_mass",
+)
+ANCHORS = 8  # windows tried around the most likely units
 
 
 @dataclass(frozen=True, slots=True)
-class Evidence:
-    """How well the best hit supports an answer."""
+class Choice:
+    """The window chosen to answer (its units, the answering one among them), with the
+    evidence for answering at all."""
 
-    dense: float
-    coverage: float
-    english: bool
-
-    @property
-    def confidence(self) -> float:
-        """Combine the signals into one number; answers need THRESHOLD or more."""
-        if self.dense == 0.0:  # lexical-only retrieval: coverage is all there is
-            return self.coverage
-        mixed = 0.5 * self.dense + 0.5 * self.coverage
-        if self.english:  # an English question shares few words with Danish text
-            return max(mixed, self.dense - ENGLISH_DENSE_OFFSET)
-        return mixed
+    unit: int
+    shown: list[int]
+    confidence_row: np.ndarray
+    unit_probability: float
 
 
 class ExtractiveAnswerer:
     """Implements the Answerer port without a language model."""
 
-    def __init__(
-        self, retriever: HybridRetriever, threshold: float = THRESHOLD, max_sentences: int = 2
-    ) -> None:
+    def __init__(self, retriever: HybridRetriever, threshold: float | None = None) -> None:
         self.retriever = retriever
-        self.threshold = threshold
-        self.max_sentences = max_sentences
+        calibrator = retriever.fitted.confidence[retriever.mode]
+        self.calibrator = calibrator
+        self.threshold = calibrator.threshold if threshold is None else threshold
 
     async def answer(self, question: str, scopes: Sequence[str]) -> Answer:
-        """Answer from the best passage, or abstain."""
-        hits = await self.retriever.hits(question, scopes)
-        passages = tuple(Passage(h.body, citation(h.chunk), h.fused) for h in hits[:5])
-        if not hits:
-            return Answer("", (), abstained=True, confidence=0.0, passages=passages)
-        evidence = self.evidence(question, hits)
-        if evidence.confidence < self.threshold:
-            return Answer("", (), True, evidence.confidence, passages)
-        best, sentences = self._select(question, hits, evidence.english)
-        text = " ".join(sentences) + " [1]"
-        return Answer(text, (citation(best.chunk),), False, evidence.confidence, passages)
+        """Answer from the best passage window, or abstain."""
+        answer, _ranking = await self.answer_ranked(question, scopes)
+        return answer
 
-    def evidence(self, question: str, hits: Sequence[Hit]) -> Evidence:
-        """Measure the support of the best hit."""
-        best = hits[0]
-        dense = max((max(h.dense, h.sentence_dense) for h in hits[:3]), default=0.0)
-        coverage = best_sentence_coverage(question, best, self.retriever.idf)
-        return Evidence(dense, coverage, looks_english(question))
+    async def answer_ranked(
+        self, question: str, scopes: Sequence[str]
+    ) -> tuple[Answer, Ranking | None]:
+        """The answer with the ranking it came from."""
+        known = set(self.retriever.scopes())
+        missing = tuple(s for s in scopes if s != SCOPE_ALL and s not in known)
+        ranking = await self.retriever.rank(question, scopes)
+        if ranking is None or ranking.best is None:
+            answer = Answer("", (), True, 0.0, reason=AbstainReason.WEAK, missing_scopes=missing)
+            return answer, ranking
+        return self.decide(ranking, missing), ranking
 
-    def _select(self, question: str, hits: Sequence[Hit], english: bool) -> tuple[Hit, list[str]]:
-        """Choose the sentence that answers among the top passages: the one that, read with
-        its title, section and previous sentence, covers the question best and has the answer
-        form asked for (a lower-ranked passage pays a little). English questions take the
-        sentence the sentence-level dense search found in the best passage."""
-        if english or not hits[0].body:
-            return hits[0], self._around(units(hits[0].body) or [hits[0].body], hits[0].sentence)
-        kind, wanted = question_type(question), set(stems(question))
-        scored: list[tuple[float, int, int]] = []
-        for rank, hit in enumerate(hits[:CANDIDATE_PASSAGES]):
-            meta = hit.chunk.metadata
-            context = f"{meta.get('title', '')} {meta.get('section', '')} "
-            sentences = units(hit.body)
-            previous = [self.retriever.last_sentence_before(hit.chunk), *sentences[:-1]]
-            for index, (before, sentence) in enumerate(zip(previous, sentences, strict=True)):
-                score = coverage(question, f"{context}{before} {sentence}", self.retriever.idf)
-                score += 0.5 * evidence(kind, wanted, sentence) - RANK_PENALTY * rank
-                scored.append((score, rank, index))
-        if not scored:
-            return hits[0], [hits[0].body]
-        _score, rank, index = max(scored, key=lambda item: (item[0], -item[1]))
-        chosen = hits[rank]
-        return chosen, self._around(units(chosen.body), units(chosen.body)[index])
+    def decide(self, ranking: Ranking, missing: tuple[str, ...] = ()) -> Answer:
+        """Answer a ranked question, or abstain (blocking, fast)."""
+        passages = tuple(Passage(h.body, citation(h.chunk), h.score) for h in ranking.hits[:5])
+        choice = self.choose(ranking)
+        confidence = self.calibrator.probability(choice.confidence_row, ranking.language)
+        if self.out_of_scope(ranking):
+            return Answer(
+                "",
+                (),
+                True,
+                confidence,
+                passages,
+                reason=AbstainReason.OUT_OF_SCOPE,
+                missing_scopes=missing,
+            )
+        if confidence < self.threshold:
+            return Answer(
+                "",
+                (),
+                True,
+                confidence,
+                passages,
+                reason=AbstainReason.WEAK,
+                missing_scopes=missing,
+            )
+        corpus = self.retriever.corpus
+        answer_lines = lines(corpus, choice.shown, choice.unit)
+        chunk = corpus.chunks[corpus.units[choice.unit].chunk]
+        return Answer(
+            text=plain_text(answer_lines) + " [1]",
+            citations=(citation(chunk),),
+            abstained=False,
+            confidence=confidence,
+            passages=passages,
+            lines=answer_lines,
+            section_key=str(chunk.metadata.get("chunk_key", "")) or None,
+            missing_scopes=missing,
+        )
 
-    @staticmethod
-    def _around(sentences: list[str], sentence: str | None) -> list[str]:
-        """Return the sentence, with the next one when it is short (context for the reader)."""
-        index = sentences.index(sentence) if sentence in sentences else 0
-        chosen = sentences[index : index + 1]
-        if len(chosen[0].split()) < 15 and index + 1 < len(sentences):
-            chosen.append(sentences[index + 1])
-        return chosen
+    def out_of_scope(self, ranking: Ranking) -> bool:
+        """Whether the best candidate stands outside the asker's scopes, ahead of the best
+        inside by more than the fitted margin."""
+        if ranking.outside is None or ranking.best is None or self.retriever.mode != "hybrid":
+            return False
+        return ranking.outside.score - ranking.best.score > self.retriever.fitted.scope_margin
+
+    def choose(self, ranking: Ranking) -> Choice:
+        """Choose the answering unit among the best passages' units and gather the evidence
+        for answering."""
+        retriever = self.retriever
+        top = ranking.hits[:CANDIDATE_PASSAGES]
+        probabilities = softmax(np.asarray([h.score for h in top]))
+        positions, rows = retriever.features.unit_features(
+            ranking.query, ranking.signals, [h.position for h in top], probabilities.tolist()
+        )
+        if retriever.mode == "hybrid":
+            scores = retriever.fitted.unit.score(rows, ranking.language)
+        else:  # a baseline takes its own channel's best unit of the best passage
+            channel = "s_stem" if retriever.mode == "bm25" else "s_cos"
+            first = np.asarray([row[UNIT_FEATURES.index("chunk_first")] for row in rows])
+            scores = rows[:, UNIT_FEATURES.index(channel)] + 10.0 * first
+        unit_p = softmax(scores)
+        shown, best, mass = self._window(positions, unit_p)
+        row = rows[best]
+        best_hit = ranking.hits[0]
+        second = ranking.hits[1].score if len(ranking.hits) > 1 else best_hit.score - 1.0
+        outside = ranking.outside.score - best_hit.score if ranking.outside else -10.0
+        f = dict(zip(UNIT_FEATURES, row, strict=True))
+        evidence = {
+            "top_score": best_hit.score,
+            "margin": best_hit.score - second,
+            "top_p": best_hit.probability,
+            "d_cos": max(h.dense for h in top),
+            "u_cos": max(float(ranking.signals.unit_cos[u]) for u in positions),
+            "unit_p": float(unit_p[best]),
+            "unit_cov": f["s_cov"],
+            "unit_cov_idf": f["s_cov_idf"],
+            "unit_cov_words": f["s_cov_words"],
+            "known_words": self._known(ranking),
+            "outside_gap": max(outside, -10.0),
+            "window_mass": mass,
+        }
+        confidence_row = np.asarray([evidence[name] for name in CONFIDENCE_FEATURES])
+        return Choice(positions[best], shown, confidence_row, float(unit_p[best]))
+
+    def _window(self, positions: list[int], unit_p: np.ndarray) -> tuple[list[int], int, float]:
+        """The window that holds the most probability of holding the answer (tried around the
+        likeliest units), the likeliest unit in it (by index into positions), and its mass."""
+        place = {u: i for i, u in enumerate(positions)}
+        best: tuple[float, float, list[int], int] | None = None
+        for i in np.argsort(-unit_p)[:ANCHORS]:
+            shown = window(self.retriever.corpus, positions[int(i)])
+            inside = [place[u] for u in shown if u in place]
+            mass = float(sum(unit_p[j] for j in inside))
+            key = max(inside, key=lambda j: unit_p[j]) if inside else int(i)
+            if best is None or (mass, unit_p[key]) > (best[0], best[1]):
+                best = (mass, float(unit_p[key]), shown, key)
+        assert best is not None
+        return best[2], best[3], best[0]
+
+    def _known(self, ranking: Ranking) -> float:
+        """Share of the question's words the corpus uses at all (a word it never uses is a
+        sign the question is about something else)."""
+        groups = ranking.query.words
+        if not groups:
+            return 0.0
+        lexical = self.retriever.corpus.unit_lexical
+        return sum(any(lexical.knows(stem) for stem in group) for group in groups) / len(groups)

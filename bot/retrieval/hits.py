@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.retrieval.chunking import units
+import numpy as np
+
 from bot.retrieval.index import StoredChunk
-from bot.retrieval.lexical import coverage
 from bot.services.questions.knowledge import Citation
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Hit:
-    """One fused candidate chunk with the signals behind its rank."""
+    """One ranked candidate chunk with the signals behind its rank."""
 
     chunk: StoredChunk
-    fused: float = 0.0
-    dense: float = 0.0
-    sentence_dense: float = 0.0
-    sentence: str | None = None
-    ranks: dict[str, int] = field(default_factory=dict)
+    position: int  # in the corpus
+    score: float = 0.0  # the ranker's score
+    dense: float = 0.0  # cosine of the chunk to the question
+    probability: float = 0.0  # softmax of the score among the asker's candidates
+    features: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def body(self) -> str:
         """The chunk text without its "title › section" prefix."""
         return self.chunk.body
+
+    @property
+    def scope(self) -> str:
+        return str(self.chunk.metadata.get("scope", "all"))
 
 
 def citation(chunk: StoredChunk) -> Citation:
@@ -38,25 +41,3 @@ def citation(chunk: StoredChunk) -> Citation:
         source=str(meta.get("source", "")),
         scope=str(meta.get("scope", "all")),
     )
-
-
-def best_sentence_coverage(
-    question: str, hit: Hit, idf: Callable[[str], float] | None = None, before: str = ""
-) -> float:
-    """How much of the question one sentence of the hit covers, read with its title, section
-    and the sentence before it (which often names what "de" or "her" refers to)."""
-    meta = hit.chunk.metadata
-    context = f"{meta.get('title', '')} {meta.get('section', '')} "
-    sentences = units(hit.body)
-    previous = [before, *sentences[:-1]]
-    return max(
-        (
-            coverage(question, f"{context}{p} {s}", idf)
-            for p, s in zip(previous, sentences, strict=True)
-        ),
-        default=0.0,
-    )
-
-
-def section_and_body(entry: StoredChunk) -> str:
-    return f"{entry.metadata.get('section', '')}\n{entry.body}"

@@ -1,29 +1,51 @@
-"""Hybrid retrieval: dense (e5 in Chroma) fused with Danish BM25 over stems and over
-character n-grams, at two granularities (chunks, and the sentences inside them), by
-weighted reciprocal rank fusion. A sentence ranking counts for the chunk it belongs to."""
+"""Hybrid retrieval: every chunk and unit of the corpus is scored by six channels (e5 cosine
+and Danish BM25 over stems and over character n-grams, for chunks and for their units); the
+best of each channel become candidates, and a linear model fitted on the tune questions
+(bot/retrieval/ranker.py) ranks them from the channel scores, how much of the question a
+unit covers, and the form of answer asked for. English questions also search the Danish
+words nearest to theirs (bot/retrieval/crosslingual.py).
+
+Candidates come from every scope, so the answerer can see when the best passage stands in a
+document the asker may not read (another department's guide) and say "I don't know" rather
+than show the best of what is left; only passages in the asker's scopes are ever returned."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from bot.retrieval.chunking import units
+from bot.retrieval.corpus import Corpus
 from bot.retrieval.crosslingual import WordTranslator
-from bot.retrieval.hits import Hit, best_sentence_coverage, citation, section_and_body
-from bot.retrieval.index import CHUNKS, SENTENCES, KnowledgeIndex, StoredChunk
+from bot.retrieval.features import CHUNK_FEATURES, FeatureBuilder, Query, Signals, word_groups
+from bot.retrieval.hits import Hit, citation
+from bot.retrieval.index import KnowledgeIndex
 from bot.retrieval.language import looks_english
-from bot.retrieval.lexical import LexicalIndex, stems
-from bot.retrieval.rerank import evidence, question_type
-from bot.services.questions.knowledge import Passage
+from bot.retrieval.lexical import stems
+from bot.retrieval.ranker import Fitted, softmax
+from bot.retrieval.rerank import question_type
+from bot.retrieval.window import lines
+from bot.services.questions.knowledge import Passage, Section
 
-LEXICAL = ("stems", "grams", "s_stems", "s_grams")
-MODES = {
-    "hybrid": ("dense", "stems", "grams", "s_dense", "s_stems", "s_grams"),
-    "bm25": ("stems",),
-    "dense": ("dense",),
-}
+MODES = ("hybrid", "bm25", "dense")
+PER_CHANNEL = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """The candidates of one question, best first, with what ranked them."""
+
+    query: Query
+    signals: Signals
+    hits: list[Hit]  # in the asker's scopes
+    outside: Hit | None  # the best candidate the asker may not read, if any
+    language: str
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
 
 
 class HybridRetriever:
@@ -32,163 +54,116 @@ class HybridRetriever:
     def __init__(
         self,
         index: KnowledgeIndex,
-        weights: dict[str, float] | None = None,
         mode: str = "hybrid",
-        english_lexical: float = 0.3,
-        k0: int = 60,
-        candidates: int = 40,
-        answer_type_bonus: float = 0.03,
-        sentence_bonus: float = 0.03,
         translation: bool = True,
+        fitted: Fitted | None = None,
+        per_channel: int = PER_CHANNEL,
     ) -> None:
-        self.index = index
-        self.answer_type_bonus, self.sentence_bonus = answer_type_bonus, sentence_bonus
-        self.channels = MODES[mode]
-        self.weights = {name: 1.0 for name in self.channels} | (weights or {})
-        self.english_lexical, self.k0, self.candidates = english_lexical, k0, candidates
-        self.translation = translation
+        if mode not in MODES:
+            raise ValueError(f"unknown retrieval mode {mode!r}")
+        self.index, self.mode, self.translation = index, mode, translation
+        self.fitted = fitted or Fitted.load()
+        self.per_channel = per_channel
         self.refresh()
 
     def refresh(self) -> None:
-        """Rebuild the in-memory indexes from what is stored (after an ingestion)."""
-        self._chunks = self.index.stored(CHUNKS)
-        self._sentences = self.index.stored(SENTENCES)
-        self._chunk_pos = {c.metadata.get("chunk_key"): i for i, c in enumerate(self._chunks)}
-        self._chunk_by_id = {c.id: i for i, c in enumerate(self._chunks)}
-        self._by_place = {
-            (
-                c.metadata.get("source"),
-                c.metadata.get("section"),
-                int(c.metadata.get("chunk", 0)),
-            ): c
-            for c in self._chunks
-        }
-        self._parent = [
-            self._chunk_pos.get(s.metadata.get("chunk_key"), -1) for s in self._sentences
-        ]
-        self._sentence_by_id = {s.id: i for i, s in enumerate(self._sentences)}
-        self._chunk_scopes = np.array([str(c.metadata.get("scope", "all")) for c in self._chunks])
-        self._sentence_scopes = np.array(
-            [str(s.metadata.get("scope", "all")) for s in self._sentences]
-        )
-        self._chunk_lexical = LexicalIndex([section_and_body(c) for c in self._chunks])
-        self._sentence_lexical = LexicalIndex([s.text for s in self._sentences])
+        """Rebuild the in-memory corpus from what is stored (after an ingestion)."""
+        self.corpus = Corpus.load(self.index)
+        self.features = FeatureBuilder(self.corpus)
         self._translator = WordTranslator(self.index.embeddings, *self.index.word_vectors())
-
-    def last_sentence_before(self, chunk: StoredChunk) -> str:
-        """Return the last sentence of the chunk before this one in the same section."""
-        meta = chunk.metadata
-        key = (meta.get("source"), meta.get("section"), int(meta.get("chunk", 0)) - 1)
-        previous = self._by_place.get(key)
-        sentences = units(previous.body) if previous is not None else []
-        return sentences[-1] if sentences else ""
 
     def scopes(self) -> list[str]:
         """Return every scope present in the index."""
-        return sorted(set(self._chunk_scopes.tolist()))
+        return self.corpus.scopes()
+
+    async def section(self, key: str) -> Section | None:
+        """The whole section of the chunk with this key, as lines (SectionReader)."""
+        return self.section_now(key)
+
+    def section_now(self, key: str) -> Section | None:
+        """The whole section of the chunk with this key, as lines (for "read more")."""
+        position = self.corpus.by_key.get(key)
+        if position is None:
+            return None
+        units = self.corpus.section_units(position)
+        first = self.corpus.chunks[self.corpus.section_of(position)[0]]
+        return Section(citation(first), lines(self.corpus, units, None))
 
     def idf(self, stem: str) -> float:
-        """Inverse sentence frequency of a stem in the knowledge base."""
-        return self._sentence_lexical.idf(stem)
+        """Inverse unit frequency of a stem in the knowledge base."""
+        return self.corpus.unit_lexical.idf(stem)
 
     async def search(self, question: str, k: int, scopes: Sequence[str]) -> list[Passage]:
         """Return up to k passages, best first."""
         hits = await self.hits(question, scopes)
-        return [Passage(h.body, citation(h.chunk), h.fused) for h in hits[:k]]
+        return [Passage(h.body, citation(h.chunk), h.score) for h in hits[:k]]
 
     async def hits(self, question: str, scopes: Sequence[str]) -> list[Hit]:
-        """Return fused candidates with their signals, best first."""
-        if not self._chunks or not question.strip():
-            return []
-        lexical_query, lexical_weight = question, 1.0
-        if looks_english(question):  # its words, and Danish words for them, weigh less
-            lexical_query = " ".join([question, *await self.translate(question)])
-            lexical_weight = self.english_lexical
-        rankings = await self._rankings(question, list(scopes), lexical_query)
-        hits: dict[int, Hit] = {}
-        for name, ranking in rankings.items():
-            weight = self.weights.get(name, 0.0) * (lexical_weight if name in LEXICAL else 1.0)
-            for rank, (pos, sentence, score) in enumerate(ranking):
-                hit = hits.setdefault(pos, Hit(self._chunks[pos]))
-                hit.ranks[name] = rank
-                hit.fused += weight / (self.k0 + rank + 1)
-                if name == "dense":
-                    hit.dense = score
-                elif name == "s_dense":
-                    hit.sentence_dense = max(hit.sentence_dense, score)
-                if sentence is not None and hit.sentence is None:
-                    hit.sentence = sentence
-        ranked = sorted(hits.values(), key=lambda h: -h.fused)
-        if len(self.channels) > 1:  # the single-channel baselines stay plain rankings
-            self._rerank(question, ranked[: self.candidates])
-            ranked.sort(key=lambda h: -h.fused)
-        return ranked
+        """Return the candidates in the scopes, best first."""
+        ranking = await self.rank(question, scopes)
+        return ranking.hits if ranking else []
+
+    async def query(self, question: str) -> Query:
+        """Embed the question and, for an English one, find Danish words for its words."""
+        english = looks_english(question)
+        vector = await asyncio.to_thread(self.index.embeddings.embed_query, question)
+        translations: list[tuple[str, list[str]]] = []
+        if english and self.translation and self.mode == "hybrid" and len(self._translator):
+            translations = await asyncio.to_thread(self._translator.translate_words, question)
+        lexical = " ".join([question, *(w for _e, danish in translations for w in danish)])
+        norm = float(np.linalg.norm(vector)) or 1.0
+        return Query(
+            text=question,
+            english=english,
+            kind=question_type(question),
+            wanted=tuple(dict.fromkeys(stems(question))),
+            words=tuple(word_groups(question, translations)),
+            vector=np.asarray(vector, dtype=np.float32) / norm,
+            lexical=lexical,
+        )
 
     async def translate(self, question: str) -> list[str]:
-        """Danish words for an English question's content words (embedded off the loop).
-        The single-channel baselines search the question as it is."""
-        if not self.translation or len(self.channels) == 1 or not len(self._translator):
-            return []
-        return await asyncio.to_thread(self._translator.translate, question)
+        """The Danish words an English question's content words bring (what the lexical
+        channels search besides the question)."""
+        query = await self.query(question)
+        return query.lexical.split()[len(question.split()) :] if query.english else []
 
-    def _rerank(self, question: str, top: list[Hit]) -> None:
-        """Add sentence-level evidence: the answer form asked for, and one sentence that
-        (with its title and section) covers the question's words."""
-        kind = question_type(question)
-        wanted = set(stems(question))
-        english = looks_english(question)
-        for hit in top:
-            if kind.definition_of or kind.quantity or kind.date or kind.why:
-                hit.fused += self.answer_type_bonus * evidence(kind, wanted, hit.body)
-            if not english:
-                before = self.last_sentence_before(hit.chunk)
-                hit.fused += self.sentence_bonus * best_sentence_coverage(
-                    question, hit, None, before
-                )
+    async def rank(self, question: str, scopes: Sequence[str]) -> Ranking | None:
+        """Rank the candidates of a question; None for an empty corpus or question."""
+        if not self.corpus.chunks or not question.strip():
+            return None
+        query = await self.query(question)
+        return self.rank_query(query, scopes)
 
-    async def _rankings(
-        self, question: str, scopes: list[str], lexical_query: str
-    ) -> dict[str, list[tuple[int, str | None, float]]]:
-        """Return each channel's ranking of chunk positions (with the sentence that won it);
-        the dense channels embed the question, the lexical ones search lexical_query."""
-        result: dict[str, list[tuple[int, str | None, float]]] = {}
-        if "dense" in self.channels or "s_dense" in self.channels:
-            vector = await asyncio.to_thread(self.index.embeddings.embed_query, question)
-            if "dense" in self.channels:
-                found = await asyncio.to_thread(
-                    self.index.dense, vector, self.candidates, scopes, CHUNKS
-                )
-                result["dense"] = [
-                    (self._chunk_by_id[i], None, sim) for i, sim in found if i in self._chunk_by_id
-                ]
-            if "s_dense" in self.channels:
-                found = await asyncio.to_thread(
-                    self.index.dense, vector, 3 * self.candidates, scopes, SENTENCES
-                )
-                ids = [
-                    (self._sentence_by_id[i], sim) for i, sim in found if i in self._sentence_by_id
-                ]
-                result["s_dense"] = self._to_chunks(ids)
-        if any(name in self.channels for name in LEXICAL):
-            chunk_mask = np.isin(self._chunk_scopes, scopes)
-            stems, grams = self._chunk_lexical.rank(lexical_query, chunk_mask, self.candidates)
-            result["stems"] = [(p, None, 0.0) for p in stems]
-            result["grams"] = [(p, None, 0.0) for p in grams]
-            sentence_mask = np.isin(self._sentence_scopes, scopes)
-            s_stems, s_grams = self._sentence_lexical.rank(
-                lexical_query, sentence_mask, 3 * self.candidates
+    def rank_query(self, query: Query, scopes: Sequence[str]) -> Ranking:
+        """Rank the candidates of an embedded question (blocking, fast)."""
+        signals = self.features.signals(query)
+        language = "en" if query.english else "da"
+        if self.mode == "hybrid":
+            chosen = self.features.candidates(signals, self.per_channel)
+            rows = self.features.chunk_features(query, signals, chosen)
+            scores = self.fitted.chunk.score(rows, language)
+        else:
+            channel = signals.chunk_stem if self.mode == "bm25" else signals.chunk_cos
+            order = np.argsort(-channel, kind="stable")[: 4 * self.per_channel]
+            chosen = [int(i) for i in order if self.mode == "dense" or channel[i] > 0]
+            rows = np.zeros((len(chosen), len(CHUNK_FEATURES)))
+            scores = np.asarray([float(channel[i]) for i in chosen])
+        allowed = set(scopes)
+        hits = [
+            Hit(
+                chunk=self.corpus.chunks[pos],
+                position=pos,
+                score=float(score),
+                dense=float(signals.chunk_cos[pos]),
+                features=row,
             )
-            result["s_stems"] = self._to_chunks([(p, 0.0) for p in s_stems])
-            result["s_grams"] = self._to_chunks([(p, 0.0) for p in s_grams])
-        return {name: ranking for name, ranking in result.items() if name in self.channels}
-
-    def _to_chunks(self, ranked: list[tuple[int, float]]) -> list[tuple[int, str | None, float]]:
-        """Rank chunks by their best sentence, keeping that sentence."""
-        seen: set[int] = set()
-        ranking: list[tuple[int, str | None, float]] = []
-        for pos, score in ranked:
-            parent = self._parent[pos]
-            if parent >= 0 and parent not in seen:
-                seen.add(parent)
-                ranking.append((parent, self._sentences[pos].body, score))
-        return ranking
+            for pos, score, row in zip(chosen, scores, rows, strict=True)
+        ]
+        hits.sort(key=lambda h: -h.score)
+        inside = [h for h in hits if h.scope in allowed]
+        outside = next((h for h in hits if h.scope not in allowed), None)
+        probabilities = softmax(np.asarray([h.score for h in inside]))
+        for hit, p in zip(inside, probabilities, strict=True):
+            hit.probability = float(p)
+        return Ranking(query, signals, inside, outside, language)

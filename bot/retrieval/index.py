@@ -160,6 +160,18 @@ class KnowledgeIndex:
             for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         ]
 
+    def stored_with_vectors(self, name: str = CHUNKS) -> tuple[list[StoredChunk], np.ndarray]:
+        """Return every stored entry with its embedding (rows in the same order)."""
+        got = self.stores[name].get(include=["documents", "metadatas", "embeddings"])
+        entries = [
+            StoredChunk(i, text or "", meta or {})
+            for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+        vectors = got["embeddings"]
+        if vectors is None or not len(entries):
+            return entries, np.zeros((len(entries), 0), dtype=np.float32)
+        return entries, np.asarray(vectors, dtype=np.float32)
+
     def dense(
         self, vector: list[float], k: int, scopes: Sequence[str], name: str = CHUNKS
     ) -> list[tuple[str, float]]:

@@ -77,6 +77,21 @@ class LexicalIndex:
         """Inverse document frequency; a stem found nowhere gets the highest value."""
         return math.log((self.size + 1) / (self._df.get(stem, 0) + 0.5))
 
+    def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return the BM25 score of every text for the query's stems and for its n-grams."""
+        query_stems = stems(query)
+        empty = np.zeros(self.size, dtype=np.float64)
+        if not query_stems or self.size == 0:
+            return empty, empty.copy()
+        return (
+            np.asarray(self._stems.get_scores(query_stems), dtype=np.float64),
+            np.asarray(self._grams.get_scores(ngrams(query_stems)), dtype=np.float64),
+        )
+
+    def knows(self, stem: str) -> bool:
+        """Whether any text holds the stem."""
+        return stem in self._df
+
     def rank(self, query: str, mask: np.ndarray | None, k: int) -> tuple[list[int], list[int]]:
         """Return document indices ranked by stems and by n-grams (positive scores only)."""
         query_stems = stems(query)

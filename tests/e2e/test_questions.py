@@ -17,6 +17,7 @@ from tests.support import eventually
 CATHETER = "Kan jeg øve kateteranlæggelse, før jeg møder patienten?"
 COFFEE = "Hvad koster en kop kaffe i kantinen?"
 FIRST_DAY = "Hvornår møder jeg første dag?"
+SEVEN_ROLES = "Hvilke syv roller har en speciallæge?"
 STRATEGY_TITLE = "Grunduddannelse er en kerneopgave for regionale arbejdspladser"
 
 
@@ -58,9 +59,10 @@ async def test_a_student_asks_by_text_and_by_command_and_gets_sources(
     await student.send(CATHETER)
     answer = await student.next_message()
     assert "simulation" in answer.text
-    assert "Kilder:" in answer.text
-    assert f"[1] {STRATEGY_TITLE}" in answer.text
-    assert answer.button_texts() == ["👍", "👎", "Spørg en person"]
+    assert f"📄 {STRATEGY_TITLE}" in answer.text
+    assert "**" not in answer.text  # the documents' Markdown is shown as formatting
+    assert any(e["type"] == "bold" for e in answer.entities)  # the answering sentence
+    assert answer.button_texts() == ["Læs mere", "👍", "👎", "Spørg en person"]
     assert (student.id, "typing") in [
         (chat, action) for chat, action, _at in fake_api.chat_actions
     ]
@@ -81,7 +83,8 @@ async def test_an_unanswerable_question_abstains_and_offers_a_person(
     student = await _member(fake_api, world, 7002, Role.STUDENT)
     await student.send(COFFEE)
     answer = await student.next_message()
-    assert "Det ved jeg desværre ikke — skal jeg spørge din koordinator?" in answer.text
+    assert "Det ved jeg desværre ikke." in answer.text
+    assert "Skal jeg spørge din koordinator?" in answer.text
     assert answer.button_texts() == ["Spørg en person"]
     (question,) = await _stored_questions(world, student)
     assert question.abstained
@@ -98,7 +101,7 @@ async def test_votes_are_recorded_and_thumbs_down_shows_up_in_gaps(
     assert "Tak for din feedback" in await _callback_text(student)
     await student.wait_edit(liked)
     assert liked.button_texts() == ["Spørg en person"]
-    await student.send(FIRST_DAY)
+    await student.send(SEVEN_ROLES)
     disliked = await student.next_message()
     await student.press(disliked, "👎")
     await _callback_text(student)
@@ -110,7 +113,7 @@ async def test_votes_are_recorded_and_thumbs_down_shows_up_in_gaps(
     assert "Kun koordinatorer" in (await student.next_message()).text
     await coordinator.send("/huller")
     gaps = await coordinator.next_message()
-    assert f"1× {FIRST_DAY} — svaret hjalp ikke" in gaps.text
+    assert f"1× {SEVEN_ROLES} — svaret hjalp ikke" in gaps.text
     assert CATHETER not in gaps.text
 
 
@@ -123,7 +126,8 @@ async def test_ask_a_person_reaches_the_coordinator_once_and_the_answer_comes_ba
     )
     await student.send(COFFEE)
     offer = await student.next_message()
-    assert "I don't know that, I'm afraid — shall I ask your coordinator?" in offer.text
+    assert "I don't know that, I'm afraid." in offer.text
+    assert "Shall I ask your coordinator?" in offer.text
     await student.press(offer, "Ask a person")
     assert "I have asked your coordinator" in (await student.next_message()).text
     forwarded = await coordinator.next_message()
@@ -212,6 +216,35 @@ async def test_answers_stay_within_the_askers_department(
     outside = await outsider.next_message()
     assert "07.30" not in outside.text
     assert "Testafsnit" not in outside.text
+    # never an unrelated passage from what is left: "I don't know", and why
+    assert "Det ved jeg desværre ikke." in outside.text
+    assert "Din afdeling har endnu ingen introduktion i Praktikbot" in outside.text
+    assert outside.button_texts() == ["Spørg en person"]
+    # the insider's "read more" key is refused to the outsider (a forged press)
+    more = next(b["callback_data"] for b in inside.buttons() if b["text"] == "Læs mere")
+    await outsider.press_data(outside.message_id, more)
+    assert "ikke til dig" in await _callback_text(outsider)
+    await insider.press(inside, "Læs mere")
+    section = await insider.next_message()
+    assert "mødelokale 3" in section.text
+    assert "📄 Velkommen til Testafsnit T1 — Første dag" in section.text
+
+
+async def test_read_more_shows_the_whole_section_and_forged_keys_are_refused(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    student = await _member(fake_api, world, 7015, Role.STUDENT)
+    await student.send(SEVEN_ROLES)
+    answer = await student.next_message()
+    assert not answer.text.startswith("Det ved jeg")
+    await student.press(answer, "Læs mere")
+    section = await student.next_message()
+    assert len(section.text) > len(answer.text.split("📄")[0])  # the section, not the window
+    assert "📄 " in section.text
+    await student.press_data(answer.message_id, "kb:more:0000000000notakey")
+    assert "ikke til dig" in await _callback_text(student)
+    await student.press_data(answer.message_id, "kb:more:")
+    assert await _callback_text(student)
 
 
 async def test_a_cpr_number_in_a_question_is_refused_and_not_stored(
@@ -232,7 +265,7 @@ async def test_someone_not_enrolled_gets_an_answer_but_no_buttons(
     answer = await stranger.next_message()
     assert STRATEGY_TITLE in answer.text
     assert "invitationslinket" in answer.text
-    assert answer.buttons() == []
+    assert answer.button_texts() == ["Læs mere"]  # no votes or hand-off without enrolment
     await stranger.send(COFFEE)
     abstained = await stranger.next_message()
     assert "Det ved jeg desværre ikke." in abstained.text

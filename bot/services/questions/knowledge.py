@@ -30,6 +30,31 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerLine:
+    """One line of an answer as shown: running text, a list item, a table row or a table's
+    header; its segments are inline Markdown, the answering sentence marked."""
+
+    kind: str  # "text", "item", "row" or "head"
+    segments: tuple[tuple[str, bool], ...]  # (inline Markdown text, is the answering sentence)
+
+
+class AbstainReason:
+    """Why an answer was withheld."""
+
+    WEAK = "weak"  # the documents hold nothing that answers well enough
+    OUT_OF_SCOPE = "out_of_scope"  # the answer would stand in a document the asker may not read
+    UNAVAILABLE = "unavailable"  # no knowledge base, or it failed
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A whole section of a document, for "read more"."""
+
+    citation: Citation
+    lines: tuple[AnswerLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What the answerer found: extracted text with numbered citations, or an abstention.
 
@@ -43,6 +68,10 @@ class Answer:
     confidence: float
     passages: tuple[Passage, ...] = field(default_factory=tuple)
     generated: bool = False
+    lines: tuple[AnswerLine, ...] = ()  # the passage window shown (empty: show `text`)
+    section_key: str | None = None  # the section "read more" shows (see SectionReader)
+    reason: str = ""  # an AbstainReason when abstained
+    missing_scopes: tuple[str, ...] = ()  # asked-for scopes that hold no documents
 
 
 def scopes_for(department_keys: Sequence[str], cohort_ids: Sequence[int]) -> list[str]:
@@ -59,6 +88,14 @@ class Retriever(Protocol):
 
     async def search(self, question: str, k: int, scopes: Sequence[str]) -> Sequence[Passage]:
         """Return up to k passages, best first."""
+        ...
+
+
+class SectionReader(Protocol):
+    """Reads a whole section by the key an answer gave."""
+
+    async def section(self, key: str) -> Section | None:
+        """Return the section, or None when the key is unknown."""
         ...
 
 

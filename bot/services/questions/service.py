@@ -29,7 +29,15 @@ from bot.services.identity.domain import Cohort, Person, Question, Role
 from bot.services.kernel.errors import Invalid, NotAllowed, NotFound
 from bot.services.kernel.ports import Clock, UnitOfWorkFactory
 from bot.services.questions.gaps import Gap, clean_text, group_gaps
-from bot.services.questions.knowledge import SCOPE_ALL, Answer, Answerer, scopes_for
+from bot.services.questions.knowledge import (
+    SCOPE_ALL,
+    AbstainReason,
+    Answer,
+    Answerer,
+    Section,
+    SectionReader,
+    scopes_for,
+)
 from bot.services.questions.messages import answer_payload, forward_payload
 from bot.services.questions.ports import QuestionsUnitOfWork
 
@@ -37,7 +45,9 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_LENGTH = 1000
 MAX_REPLY_LENGTH = 3000
 AWAITING_QUESTION = awaiting(AwaitKind.QUESTION)
-NO_ANSWER = Answer(text="", citations=(), abstained=True, confidence=0.0)
+NO_ANSWER = Answer(
+    text="", citations=(), abstained=True, confidence=0.0, reason=AbstainReason.UNAVAILABLE
+)
 ORIGIN = "question"
 
 
@@ -118,12 +128,14 @@ class QuestionService:
         clock: Clock,
         answerer: Answerer | None,
         admin_telegram_ids: Sequence[int],
+        sections: SectionReader | None = None,
     ) -> None:
         self._uow = uow
         self._outbox = outbox
         self._clock = clock
         self._answerer = answerer
         self._admins = frozenset(admin_telegram_ids)
+        self._sections = sections
 
     async def ask(self, telegram_id: int, raw: str, language: str = "da") -> Asked:
         """Answer a question and store it (anonymously for people who have not enrolled)."""
@@ -150,6 +162,20 @@ class QuestionService:
             await uow.commit()
         log.info("question %s answered (abstained: %s)", stored.id, answer.abstained)
         return Asked(stored.id if person else None, answer, enrolled=person is not None)
+
+    async def read_more(self, telegram_id: int, key: str) -> Section:
+        """Return the whole section an answer came from, when the person may read it."""
+        if self._sections is None:
+            raise NotFound("section")
+        section = await self._sections.section(key)
+        if section is None:
+            raise NotFound("section")
+        async with self._uow() as uow:
+            person = await uow.people.by_telegram_id(telegram_id)
+            scopes, _cohort = await reading_scopes(uow, person)
+        if section.citation.scope not in scopes:
+            raise NotAllowed("not in the reader's scopes")
+        return section
 
     async def ask_later(self, telegram_id: int) -> Person:
         """Remember that the person's next text is a question."""

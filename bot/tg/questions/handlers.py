@@ -24,6 +24,7 @@ from bot.tg.questions.texts import (
     answer_keyboard,
     answer_message,
     ask_person_button,
+    section_message,
 )
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,27 @@ async def _set_buttons(update: Update, rows: list[list[tuple[str, str]]] | None)
             log.warning("could not change the buttons: %s", type(exc).__name__)
 
 
+async def read_more(update: Update, context: BotContext) -> None:
+    """Show the whole section an answer came from ("Læs mere"), in the reader's scopes."""
+    query = update.callback_query
+    assert query is not None
+    _profile, language = await whoami(update, context)
+    _ = gettext_for(language)
+    fields = unpack(query.data, "kb", 2)
+    if fields is None or fields[0] != "more" or not fields[1]:
+        await query.answer(_(NOT_YOURS), show_alert=True)
+        return
+    try:
+        section = await context.services.questions.read_more(query.from_user.id, fields[1])
+    except (NotAllowed, NotFound):
+        await query.answer(
+            _("That section is no longer in the documents, or not for you."), show_alert=True
+        )
+        return
+    await query.answer()
+    await reply(update, section_message(section, _))
+
+
 def register(app: Application) -> None:
     """Register /spoerg and the answer buttons."""
     register_commands(
@@ -149,3 +171,4 @@ def register(app: Application) -> None:
     )
     app.add_handler(CommandHandler(["spoerg", "ask"], ask_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(question_button, pattern=r"^qa:(up|dn|ho):"))
+    app.add_handler(CallbackQueryHandler(read_more, pattern=r"^kb:more:"))

@@ -3,6 +3,7 @@ hand-off and the coordinator's answer are outbox messages: bot/services/question
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup
@@ -10,7 +11,8 @@ from telegram import InlineKeyboardMarkup
 from bot.i18n import N_, Gettext
 from bot.services.identity.domain import GapReason
 from bot.services.questions.gaps import Gap
-from bot.services.questions.knowledge import Citation
+from bot.services.questions.knowledge import AbstainReason, AnswerLine, Citation, Section
+from bot.services.questions.markdown import spans
 from bot.services.questions.messages import QuestionAction
 from bot.services.questions.service import Asked
 from bot.tg.kit.callbacks import ChoiceData, pack, verb_data
@@ -28,6 +30,7 @@ CPR_IN_QUESTION = N_(
     "Please ask again without personal data."
 )
 
+ITEM, ROW, HEAD = "item", "row", "head"  # AnswerLine kinds shown as bullets or a header
 # How the choices of queued question messages become callback data (parsed in replies.py).
 CHOICE_DATA: dict[str, ChoiceData] = {QuestionAction.ANSWER: verb_data("qa", "re")}
 
@@ -43,17 +46,19 @@ def describe(citation: Citation, _: Gettext) -> str:
 
 
 def answer_message(asked: Asked, _: Gettext) -> str:
-    """Return the reply to a question: the answer with its sources, or a kind abstention."""
+    """Return the reply to a question: the passage window with its source, or a kind
+    abstention that says why."""
     answer = asked.answer
     if answer.abstained:
-        lines = [
-            _("I don't know that, I'm afraid — shall I ask your coordinator?")
-            if asked.enrolled
-            else _("I don't know that, I'm afraid. I found nothing about it in the documents.")
-        ]
+        lines = [abstention(asked, _)]
     else:
-        lines = [esc(answer.text), "", _("Sources:")]
-        lines += [f"[{i}] {describe(c, _)}" for i, c in enumerate(answer.citations, 1)]
+        body = render_lines(answer.lines) if answer.lines else esc(answer.text)
+        lines = [body, ""]
+        if len(answer.citations) == 1:
+            lines.append("📄 " + describe(answer.citations[0], _))
+        else:
+            lines.append(_("Sources:"))
+            lines += [f"[{i}] {describe(c, _)}" for i, c in enumerate(answer.citations, 1)]
     if not asked.enrolled:
         lines += [
             "",
@@ -65,12 +70,89 @@ def answer_message(asked: Asked, _: Gettext) -> str:
     return "\n".join(lines)
 
 
+def abstention(asked: Asked, _: Gettext) -> str:
+    """Why there is no answer, and what happens next."""
+    answer = asked.answer
+    no_guide = any(scope.startswith("dept:") for scope in answer.missing_scopes)
+    if answer.reason == AbstainReason.UNAVAILABLE:
+        text = _("Search is unavailable right now, so I cannot look in the documents.")
+    elif no_guide:
+        text = _(
+            "I don't know that, I'm afraid. Your department has no onboarding guide in "
+            "Praktikbot yet, so I cannot answer questions about the ward itself."
+        )
+    elif answer.reason == AbstainReason.OUT_OF_SCOPE:
+        text = _(
+            "I don't know that, I'm afraid. The documents I may use for you do not answer it."
+        )
+    elif asked.enrolled:
+        text = _("I don't know that, I'm afraid. I found nothing about it in the documents.")
+    else:
+        return _("I don't know that, I'm afraid. I found nothing about it in the documents.")
+    if not asked.enrolled:
+        return text
+    return text + " " + _("Shall I ask your coordinator?")
+
+
+def render_lines(lines: Sequence[AnswerLine]) -> str:
+    """Render answer lines as Telegram HTML: the answering sentence in bold, list items and
+    table rows as bullets, a table's header in italics, the documents' Markdown as
+    formatting."""
+    out = []
+    for line in lines:
+        parts = []
+        for text, key in line.segments:
+            if line.kind in (ROW, HEAD):
+                text = text.replace("; ", " — ")
+            html = inline_html(text, plain_bold=key)
+            parts.append(f"<b>{html}</b>" if key else html)
+        joined = " ".join(parts)
+        if line.kind == HEAD:
+            out.append(f"<i>{joined}</i>")
+        elif line.kind in (ITEM, ROW):
+            out.append(f"• {joined}")
+        else:
+            out.append(joined)
+    return "\n".join(out)
+
+
+def inline_html(text: str, plain_bold: bool = False) -> str:
+    """Inline Markdown as Telegram HTML (escaped); bold shown plain inside a bold sentence;
+    links only to http(s) addresses."""
+    out = []
+    for span in spans(text):
+        body = esc(span.text)
+        if span.style == "b" and not plain_bold:
+            out.append(f"<b>{body}</b>")
+        elif span.style == "i":
+            out.append(f"<i>{body}</i>")
+        elif span.style == "code":
+            out.append(f"<code>{body}</code>")
+        elif span.style == "link" and span.url.lower().startswith(("http://", "https://")):
+            out.append(f'<a href="{html.escape(span.url, quote=True)}">{body}</a>')
+        else:
+            out.append(body)
+    return "".join(out)
+
+
+def section_message(section: Section, _: Gettext) -> str:
+    """A whole section for "read more", with its source."""
+    return render_lines(section.lines) + "\n\n📄 " + describe(section.citation, _)
+
+
 def answer_keyboard(asked: Asked, _: Gettext) -> InlineKeyboardMarkup | None:
-    """Return 👍/👎 and "Ask a person" for an enrolled asker (only the latter on abstention)."""
+    """Return "Read more" under an answer, and 👍/👎 and "Ask a person" for an enrolled
+    asker (only the latter on abstention)."""
+    answer = asked.answer
+    more = (
+        [[(_("Read more"), pack("kb", "more", answer.section_key))]]
+        if not answer.abstained and answer.section_key
+        else []
+    )
     if asked.question_id is None or not asked.enrolled:
-        return None
-    rows = [] if asked.answer.abstained else [votes_row(asked.question_id)]
-    return keyboard([*rows, [ask_person_button(asked.question_id, _)]])
+        return keyboard(more) if more else None
+    rows = [] if answer.abstained else [votes_row(asked.question_id)]
+    return keyboard([*more, *rows, [ask_person_button(asked.question_id, _)]])
 
 
 def votes_row(question_id: int) -> list[tuple[str, str]]:
