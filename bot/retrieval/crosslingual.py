@@ -25,6 +25,7 @@ from bot.retrieval.lexical import stems
 MIN_LETTERS = 4  # Danish words shorter than this are function words or abbreviations
 NEIGHBOURS = 3  # Danish words taken per English word at most ...
 MARGIN = 0.02  # ... and only those within this cosine of the nearest one
+CACHE = 20_000  # English words whose translations are kept
 _DANISH_WORD = re.compile(r"[a-zæøå]+")
 _ENGLISH_WORD = re.compile(r"[a-z]+")
 # Question words and auxiliaries besides bm25s's English stop words: they carry no topic.
@@ -76,6 +77,7 @@ class WordTranslator:
         self.words = list(words)
         self.vectors = _normalised(vectors) if len(self.words) else np.zeros((0, 0))
         self.neighbours, self.margin = neighbours, margin
+        self._seen: dict[str, list[str]] = {}  # word -> its Danish words (oldest first)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -85,18 +87,22 @@ class WordTranslator:
         return [word for _english, danish in self.translate_words(question) for word in danish]
 
     def translate_words(self, question: str) -> list[tuple[str, list[str]]]:
-        """Return each content word of the question with its Danish words (blocking)."""
+        """Return each content word of the question with its Danish words (blocking; a word
+        seen before is not embedded again)."""
         wanted = content_words(question)
         if not wanted or not self.words:
             return []
-        queries = _normalised(np.asarray(self.embeddings.embed_documents(wanted)))
-        similarity = queries @ self.vectors.T
-        found: list[tuple[str, list[str]]] = []
-        for word, row in zip(wanted, similarity, strict=True):
-            top = np.argsort(-row)[: self.neighbours]
-            best = row[top[0]]
-            found.append((word, [self.words[i] for i in top if row[i] >= best - self.margin]))
-        return found
+        new = [w for w in wanted if w not in self._seen]
+        if new:
+            queries = _normalised(np.asarray(self.embeddings.embed_documents(new)))
+            for word, row in zip(new, queries @ self.vectors.T, strict=True):
+                top = np.argsort(-row)[: self.neighbours]
+                best = row[top[0]]
+                found = [self.words[i] for i in top if row[i] >= best - self.margin]
+                if len(self._seen) >= CACHE:
+                    self._seen.pop(next(iter(self._seen)))
+                self._seen[word] = found
+        return [(word, self._seen[word]) for word in wanted]
 
 
 def _normalised(vectors: np.ndarray) -> np.ndarray:

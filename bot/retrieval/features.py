@@ -6,6 +6,7 @@ is fitted on the tune questions (bench/fit_ranker.py), never set by hand."""
 from __future__ import annotations
 
 import math
+from functools import cache
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -135,12 +136,17 @@ def covered(
             if stem in have:
                 best = 1.0
                 break
-            parts = ngrams([stem])
-            share = sum(g in grams for g in parts) / len(parts)
+            parts = _stem_grams(stem)
+            share = len(parts & grams) / len(parts)
             if share >= 0.5:
                 best = max(best, share)
         total += best
     return total / len(groups)
+
+
+@cache
+def _stem_grams(stem: str) -> frozenset[str]:
+    return frozenset(ngrams([stem]))
 
 
 def idf_covered(wanted: Sequence[str], have: frozenset[str], idf: Callable[[str], float]) -> float:
