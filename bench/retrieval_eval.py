@@ -37,7 +37,13 @@ from bot.services.questions.service import Asked
 from bot.tg.questions.texts import answer_message
 
 ROOT = Path(__file__).resolve().parents[1]
-MODES = (("hybrid", "hybrid"), ("bm25", "bm25"), ("dense", "dense"))
+# (label, retrieval mode, translate English questions' words into Danish)
+MODES = (
+    ("hybrid", "hybrid", True),
+    ("no-tr", "hybrid", False),  # the word translation left out: does it pay?
+    ("bm25", "bm25", False),
+    ("dense", "dense", False),
+)
 COLUMNS = {
     "set": "<8",
     "mode": "<7",
@@ -149,7 +155,7 @@ async def main() -> None:
     parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
     parser.add_argument("--eval-dir", type=Path, default=bank.EVAL, help="the dev questions")
     parser.add_argument("--sets", default="dev,own,tune,holdout")
-    parser.add_argument("--modes", default=",".join(m for m, _ in MODES))
+    parser.add_argument("--modes", default=",".join(m for m, _mode, _t in MODES))
     parser.add_argument("--show", default="", help="print per-question lines of these sets")
     args = harness.parse(parser)
     start = time.perf_counter()
@@ -165,10 +171,10 @@ async def main() -> None:
     if "holdout" in to_show:
         parser.error("holdout is reported in aggregate only (bench/RETRIEVAL_NOTES.md)")
     harness.print_head(COLUMNS)
-    for label, mode in MODES:
+    for label, mode, translation in MODES:
         if label not in args.modes.split(","):
             continue
-        answerer = ExtractiveAnswerer(HybridRetriever(index, mode=mode))
+        answerer = ExtractiveAnswerer(HybridRetriever(index, mode=mode, translation=translation))
         for name in wanted:
             results = await run(answerer, named[name])
             if name in to_show and label == "hybrid":
