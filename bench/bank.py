@@ -66,6 +66,28 @@ def out_of_scope(question: dict) -> bool:
     return question.get("why") == "out of scope"
 
 
+GUIDE_SCOPE = "dept:eksempel-m2"
+OTHER_WARD = ["all", "dept:other-ward"]
+
+
+def out_of_scope_copies(questions: list[dict]) -> list[dict]:
+    """Each answerable question about the example department's guide, asked by a student of a
+    department without a guide: the answer stands only in a guide they may not read, so the
+    right reply is "I don't know" (derived, so every split has enough of them)."""
+    return [
+        {
+            "id": f"{q['id']}~oos",
+            "q": q["q"],
+            "lang": language(q),
+            "why": "out of scope",
+            "derived": True,
+            "scopes": OTHER_WARD,
+        }
+        for q in questions
+        if "key" in q and GUIDE_SCOPE in q.get("scopes", [])
+    ]
+
+
 def sets(eval_dir: Path = EVAL) -> dict[str, list[dict]]:
     """Every question set by name: dev, own, tune, holdout (answerable and not together)."""
     dev = load(eval_dir / "dev_questions.jsonl") + load(eval_dir / "dev_unanswerable.jsonl")
@@ -75,11 +97,13 @@ def sets(eval_dir: Path = EVAL) -> dict[str, list[dict]]:
         + load(OWN / "english_questions.jsonl")
     )
     bank = load(OWN / "bank.jsonl")
+    tune = [q for q in bank if split_of(q["id"]) == "tune"]
+    holdout = [q for q in bank if split_of(q["id"]) == "holdout"]
     return {
         "dev": dev,
-        "own": own,
-        "tune": [q for q in bank if split_of(q["id"]) == "tune"],
-        "holdout": [q for q in bank if split_of(q["id"]) == "holdout"],
+        "own": own + out_of_scope_copies(own),
+        "tune": tune + out_of_scope_copies(tune),
+        "holdout": holdout + out_of_scope_copies(holdout),
     }
 
 

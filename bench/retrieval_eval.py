@@ -9,8 +9,9 @@ Per set, mode and language (all, da, en):
 - right: share of answerable questions whose chat message (the text the bot sends, rendered
   by bot/tg/questions/texts.py, tags stripped) holds the key;
 - wrong: share of answerable questions answered with a message that does not hold the key;
-- abstain: share of unanswerable questions (including out-of-scope ones) answered "I don't
-  know"; oos: the same for the out-of-scope questions alone;
+- abstain: share of unanswerable questions answered "I don't know"; oos: the same for the
+  out-of-scope questions (written ones, and every answerable question about the example
+  department's guide asked by a student of a department without a guide, bench/bank.py);
 - p50/p95: milliseconds per question (retrieval and answer), and the peak RSS of the run.
 
 The models were fitted on tune, dev and own (bench/fit_ranker.py): those figures are in-sample.
@@ -58,6 +59,7 @@ COLUMNS = {
     "wrong": ">6.0%",
     "unans": ">6",
     "abstain": ">8.0%",
+    "n oos": ">5",
     "oos": ">5.0%",
     "p50 ms": ">7.1f",
     "p95 ms": ">7.1f",
@@ -104,8 +106,8 @@ async def run(answerer: ExtractiveAnswerer, questions: list[dict]) -> list[Resul
 def figures(results: list[Result]) -> dict[str, float | int | str]:
     """The table's figures for a group of results."""
     answerable = [r for r in results if "key" in r.question]
-    unanswerable = [r for r in results if "key" not in r.question]
-    oos = [r for r in unanswerable if bank.out_of_scope(r.question)]
+    oos = [r for r in results if bank.out_of_scope(r.question)]
+    unanswerable = [r for r in results if "key" not in r.question and r not in oos]
     n = len(answerable) or 1
 
     def recall(k: int) -> float:
@@ -127,6 +129,7 @@ def figures(results: list[Result]) -> dict[str, float | int | str]:
             if unanswerable
             else float("nan")
         ),
+        "n oos": len(oos),
         "oos": sum(not r.answered for r in oos) / len(oos) if oos else float("nan"),
         "p50 ms": spread.p50 * 1000 if spread else 0.0,
         "p95 ms": spread.p95 * 1000 if spread else 0.0,

@@ -6,9 +6,9 @@ is fitted on the tune questions (bench/fit_ranker.py), never set by hand."""
 from __future__ import annotations
 
 import math
-from functools import cache
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
