@@ -6,7 +6,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.services.identity.awaiting import Awaiting
+from bot.services.identity.awaiting import Awaiting, AwaitKind
+from bot.tg import intent
 from bot.tg.kit.common import translator, whoami
 from bot.tg.kit.render import reply
 from bot.tg.questions.handlers import answer_question
@@ -19,14 +20,16 @@ PRIVATE = filters.ChatType.PRIVATE
 async def text_message(update: Update, context: BotContext) -> None:
     """Route free text to whatever the person's `awaiting` says (a name, a broadcast, a
     welcome text, a reply, feedback, a plan, a goal: each domain registers its receiver), to
-    the question a reply quotes, to the open reflection, and otherwise answer it as a question.
+    the question a reply quotes, to the open reflection, to the question /spoerg asked for;
+    any other text is answered when it reads as a question, and a student is asked about the
+    rest (a question, or something for the logbook?), see `bot.tg.intent`.
 
     A reply to a forwarded question comes before the receivers marked `after_replies`;
     an unknown or malformed `awaiting` falls through to the rest.
     """
     message = update.effective_message
     assert message is not None
-    profile, _language = await whoami(update, context)
+    profile, language = await whoami(update, context)
     text = message.text or ""
     awaited = Awaiting.parse(profile.person.awaiting) if profile else None
     receiver = context.bot_data.awaited.receiver(awaited)
@@ -38,8 +41,10 @@ async def text_message(update: Update, context: BotContext) -> None:
         await receiver.text(update, context, awaited, text)
     elif profile and await context.services.reflections.open_entry(profile.person.telegram_id):
         await receive_answer(update, context, text)
-    else:
+    elif awaited is not None and awaited.kind is AwaitKind.QUESTION:
         await answer_question(update, context, text)
+    else:
+        await intent.free_text(update, context, profile, language, text)
 
 
 async def unsupported_message(update: Update, context: BotContext) -> None:
@@ -87,7 +92,9 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:
-    """Register the fallbacks; they come last so specific handlers win."""
+    """Register the fallbacks, the free-text choice's buttons first; they come last so
+    specific handlers win."""
+    intent.register(app)
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED, edited_message))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, text_message))

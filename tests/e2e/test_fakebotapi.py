@@ -18,6 +18,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    ReplyParameters,
     Update,
 )
 from telegram.error import (
@@ -527,6 +528,42 @@ async def test_press_callback_and_answer(bot: Bot, fake: FakeBotApi, anna: SimUs
     await anna.press_data(999, "forged")
     forged = (await bot.get_updates(offset=-1, timeout=0))[-1].callback_query
     assert forged.data == "forged"
+
+
+async def test_replies_carry_the_replied_message(
+    bot: Bot, fake: FakeBotApi, anna: SimUser
+) -> None:
+    """A bot message sent as a reply nests the user's message (one level deep) in the
+    message a button press carries, until the user deletes it."""
+    await bot.get_updates(offset=-1, timeout=0)  # confirm /start
+    await anna.send("Min tekst")
+    (update,) = await bot.get_updates(offset=-1, timeout=0)
+    original = update.message
+    with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
+        await bot.send_message(USER, "Svar", reply_parameters=ReplyParameters(9999))
+    await bot.send_message(
+        USER,
+        "Vælg",
+        reply_markup=keyboard(("A", "a")),
+        reply_parameters=ReplyParameters(original.message_id),
+    )
+    choice = await anna.next_message()
+    await anna.press(choice, "A")
+    query = (await bot.get_updates(offset=-1, timeout=0))[-1].callback_query
+    replied = query.message.reply_to_message
+    assert (replied.message_id, replied.text) == (original.message_id, "Min tekst")
+    assert replied.from_user.id == USER
+    await anna.edit(original.message_id, "Min rettede tekst")
+    await anna.press(choice, "A")
+    query = (await bot.get_updates(offset=-1, timeout=0))[-1].callback_query
+    assert query.message.reply_to_message.text == "Min rettede tekst"
+    anna.delete(original.message_id)
+    await anna.press(choice, "A")
+    query = (await bot.get_updates(offset=-1, timeout=0))[-1].callback_query
+    assert query.message.reply_to_message is None
+    gone = ReplyParameters(original.message_id, allow_sending_without_reply=True)
+    sent = await bot.send_message(USER, "Alligevel", reply_parameters=gone)
+    assert sent.reply_to_message is None
 
 
 async def test_allowed_updates_filter(bot: Bot, fake: FakeBotApi, anna: SimUser) -> None:

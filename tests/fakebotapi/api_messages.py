@@ -94,6 +94,34 @@ class MessagingMethods(EditMethods):
             if not url.startswith(("http://", "https://", "tg://")):
                 raise bad_request("BUTTON_URL_INVALID")
 
+    def _reply_to(self, params: dict[str, Any], chat_id: int) -> int | None:
+        """The message a send replies to (reply_parameters, or the older reply_to_message_id),
+        or Telegram's 400 when it is gone and sending without it was not allowed."""
+        reply = params.get("reply_parameters")
+        if reply is None and params.get("reply_to_message_id") is not None:
+            reply = {"message_id": params["reply_to_message_id"]}
+        if reply is None:
+            return None
+        if not isinstance(reply, dict) or not isinstance(reply.get("message_id"), int):
+            raise bad_request("can't parse reply parameters JSON object")
+        if reply.get("chat_id", chat_id) != chat_id:
+            raise bad_request("replies to other chats are not supported by the fake")
+        if self._replied_dict(chat_id, reply["message_id"]) is not None:
+            return reply["message_id"]
+        if reply.get("allow_sending_without_reply"):
+            return None
+        raise bad_request("message to be replied not found")
+
+    def _replied_dict(self, chat_id: int, message_id: int) -> dict | None:
+        """A replied-to message as Telegram nests it: one level, without its own reply."""
+        user_message = self._user_messages.get((chat_id, message_id))
+        if user_message is not None:
+            return {k: v for k, v in user_message.items() if k != "reply_to_message"}
+        for msg in self._messages.get(chat_id, []):
+            if msg.message_id == message_id and not msg.deleted:
+                return self.message_dict(msg, nested=True)
+        return None
+
     def _flood(self, method: str, chat_id: int) -> None:
         """Check flood limits for one send: record breaches, 429 when enforcing."""
         now = time.monotonic()
@@ -134,8 +162,9 @@ class MessagingMethods(EditMethods):
         self._messages.setdefault(msg.chat_id, []).append(msg)
         return self.message_dict(msg)
 
-    def message_dict(self, msg: BotMessage) -> dict[str, Any]:
-        """The Bot API Message object for a bot message in its current state."""
+    def message_dict(self, msg: BotMessage, nested: bool = False) -> dict[str, Any]:
+        """The Bot API Message object for a bot message in its current state; with the
+        message it replies to, unless that is gone (or this one is nested in a reply)."""
         chat = self._chats.get(msg.chat_id, {"id": msg.chat_id, "type": "private"})
         result: dict[str, Any] = {
             "message_id": msg.message_id,
@@ -157,6 +186,10 @@ class MessagingMethods(EditMethods):
                     result["caption_entities"] = msg.entities
         if msg.reply_markup and "inline_keyboard" in msg.reply_markup:
             result["reply_markup"] = msg.reply_markup
+        if msg.reply_to is not None and not nested:
+            replied = self._replied_dict(msg.chat_id, msg.reply_to)
+            if replied is not None:
+                result["reply_to_message"] = replied
         return result
 
     # ------------------------------------------------------------------- methods
@@ -166,6 +199,7 @@ class MessagingMethods(EditMethods):
         chat_id = self._target_chat(params)
         text, entities = self._format(params.get("text"), params.get("parse_mode"), "text")
         markup = self._markup(params)
+        reply_to = self._reply_to(params, chat_id)
         self._flood("sendMessage", chat_id)
         return self._store(
             BotMessage(
@@ -180,6 +214,7 @@ class MessagingMethods(EditMethods):
                 date=int(time.time()),
                 sent_at=time.monotonic(),
                 params=params,
+                reply_to=reply_to,
             )
         )
 
@@ -190,6 +225,7 @@ class MessagingMethods(EditMethods):
         )
         record, uploaded = self._file_from_param(params.get(kind), kind)
         markup = self._markup(params)
+        reply_to = self._reply_to(params, chat_id)
         self._flood(method, chat_id)
         media = photo_sizes(record) if kind == "photo" else document_object(record)
         return self._store(
@@ -209,6 +245,7 @@ class MessagingMethods(EditMethods):
                 file_id=record.file_id,
                 media=media,
                 params=params,
+                reply_to=reply_to,
             )
         )
 

@@ -31,6 +31,7 @@ class BotMessage:
         params: The decoded request parameters it was sent with.
         edits: One dict per edit, with the state after the edit and the method.
         deleted: Whether deleteMessage removed it.
+        reply_to: The id of the message in the same chat it replies to, if any.
     """
 
     chat_id: int
@@ -51,6 +52,7 @@ class BotMessage:
     edits: list[dict] = field(default_factory=list)
     deleted: bool = False
     edit_date: int | None = None
+    reply_to: int | None = None
 
     @property
     def caption(self) -> str | None:

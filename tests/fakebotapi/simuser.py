@@ -120,8 +120,16 @@ class SimUser:
         if entities:
             content["entities"] = entities
         if reply_to is not None:
-            content["reply_to_message"] = self.fake.message_dict(reply_to)
+            content["reply_to_message"] = self.fake.message_dict(reply_to, nested=True)
         return await self._post(content)
+
+    def delete(self, update_id_or_message_id: int) -> None:
+        """Delete a message this user sent (by its update_id or message_id); as in Telegram,
+        the bot is not told, but the message no longer appears in replies to it."""
+        ref = update_id_or_message_id
+        message_id = self._update_to_message.get(ref, ref)
+        if self.fake._user_messages.pop((self.id, message_id), None) is None:
+            raise AssertionError(f"user {self.id} has no message {ref} to delete")
 
     async def send_sticker(self, emoji: str = "👍") -> int:
         """Send a sticker."""
@@ -195,6 +203,8 @@ class SimUser:
         if entities:
             edited["entities"] = entities
         self.sent[message_id] = edited
+        if (self.id, message_id) in self.fake._user_messages:  # replies show the edited text
+            self.fake._user_messages[(self.id, message_id)] = edited
         update_id = self.fake.enqueue({"edited_message": edited})
         await asyncio.sleep(0)
         return update_id

@@ -147,6 +147,38 @@ async def test_goals_tagging_and_sharing(s: Setup) -> None:
     assert reached.completed_at is not None
 
 
+async def test_a_free_text_is_kept_once_per_message_with_the_cpr_guard(s: Setup) -> None:
+    story = "  I dag lærte jeg at lægge et kateter  "
+    with pytest.raises(ContainsCpr):
+        await s.logbook.write(11, "Patienten 010190-1234 fik et kateter", 41)
+    with pytest.raises(Invalid):
+        await s.logbook.write(11, "x" * 2001, 41)
+    with pytest.raises(NotAllowed):
+        await s.logbook.write(12, story, 41)  # supervisors have no logbook
+    assert (await s.logbook.page(11, 0)).total == 0
+    goal = await s.logbook.save_goal(11, "Lægge kateter", None)
+    written = await s.logbook.write(11, story, 41)
+    assert written.new
+    assert written.has_supervisor
+    assert written.goals == [goal]
+    entry = written.entry
+    assert (entry.prompt_id, entry.status, entry.step) == ("free:41", EntryStatus.DONE, 1)
+    assert [(a.question, a.text) for a in entry.answers] == [
+        ("Med mine egne ord", "I dag lærte jeg at lægge et kateter")
+    ]
+    assert entry.entry_date == date(2027, 2, 8)
+    assert entry.completed_at == MONDAY_NOON
+    again = await s.logbook.write(11, story, 41)  # a second tap on the same message
+    assert not again.new
+    assert again.entry.id == entry.id
+    other = await s.logbook.write(11, story, 42)  # the same words sent again are new
+    assert other.new
+    page = await s.logbook.page(11, 0)
+    assert page.total == 2
+    view = await s.logbook.tag(11, entry.id, goal.id)
+    assert view.goal == goal
+
+
 async def test_a_share_notice_is_queued_once_and_waits_for_the_supervisors_morning(
     s: Setup,
 ) -> None:

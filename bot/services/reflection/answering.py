@@ -171,7 +171,7 @@ class ReflectionService:
 
     async def answer(self, telegram_id: int, text: str) -> Step | Finished:
         """Store the answer to the current question; return the next one or the finish."""
-        cleaned = _clean(text)
+        cleaned = clean_answer(text)
         now = self._clock.now()
         async with self._uow() as uow:
             person = await uow.people.by_telegram_id(telegram_id)
@@ -282,8 +282,9 @@ class ReflectionService:
         )
 
 
-def _clean(text: str) -> str:
-    """Return an answer fit to store; raise Invalid or ContainsCpr (nothing is stored)."""
+def clean_answer(text: str) -> str:
+    """Return an answer (or a free logbook entry) fit to store; raise Invalid or ContainsCpr
+    (nothing is stored)."""
     cleaned = text.strip()
     if not cleaned:
         raise Invalid("empty")

@@ -14,13 +14,29 @@ from bot.services.identity.domain import Person, Role
 from bot.services.kernel.cpr import contains_cpr
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
 from bot.services.kernel.ports import Clock, UnitOfWorkFactory
-from bot.services.reflection.messages import shared_payload
+from bot.services.reflection.answering import clean_answer
+from bot.services.reflection.messages import free_heading, shared_payload
 from bot.services.reflection.ports import ReflectionUnitOfWork
-from bot.services.reflection.types import Goal, Page, Reflection
+from bot.services.reflection.schedules import local_today
+from bot.services.reflection.types import (
+    Answer,
+    EntryStatus,
+    Goal,
+    NewReflection,
+    Page,
+    Reflection,
+)
 
 PAGE_SIZE = 5
 MAX_GOAL_LENGTH = 300
 MAX_GOALS = 30
+FREE_PROMPT = "free"
+
+
+def free_prompt_id(message_id: int) -> str:
+    """Return the prompt id of an entry written freely in one Telegram message: the message
+    is its source, so the same message lands in the logbook once."""
+    return f"{FREE_PROMPT}:{message_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +54,17 @@ class SharedEntry:
 
     student: str
     entry: Reflection
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A text the student chose to keep, as a finished entry, with what they may do next
+    (`new` is False when that message was in the logbook already)."""
+
+    entry: Reflection
+    goals: Sequence[Goal]
+    has_supervisor: bool
+    new: bool
 
 
 class LogbookService:
@@ -67,6 +94,42 @@ class LogbookService:
             goal = await uow.goals.get(entry.goal_id) if entry.goal_id else None
             can_share = bool(await uow.links.supervisors_of(person.id))
         return EntryView(entry, goal, can_share)
+
+    async def write(self, telegram_id: int, text: str, message_id: int) -> Written:
+        """Keep a text the student wrote freely (in the Telegram message `message_id`) as a
+        finished entry; the CPR guard and the length limit of reflection answers apply
+        (ContainsCpr, Invalid: nothing is stored), and the same message is stored once."""
+        cleaned = clean_answer(text)
+        prompt_id = free_prompt_id(message_id)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            person = await _student(uow, telegram_id)
+            entries = await uow.reflections.for_person(person.id)
+            entry = next((e for e in entries if e.prompt_id == prompt_id), None)
+            new = entry is None
+            if entry is None:
+                entry = await self._add_free(uow, person, prompt_id, cleaned, now)
+            goals = [g for g in await uow.goals.for_person(person.id) if g.completed_at is None]
+            has_supervisor = bool(await uow.links.supervisors_of(person.id))
+            await uow.commit()
+        return Written(entry, goals, has_supervisor, new)
+
+    async def _add_free(
+        self, uow: ReflectionUnitOfWork, person: Person, prompt_id: str, text: str, now: datetime
+    ) -> Reflection:
+        """Store a free entry, finished at once, in the cohort of the student's schedule."""
+        schedule = await uow.schedules.get(person.id)
+        draft = NewReflection(
+            person_id=person.id,
+            cohort_id=schedule.cohort_id if schedule else None,
+            prompt_id=prompt_id,
+            entry_date=local_today(person, self._clock),
+            created_at=now,
+            status=EntryStatus.DONE,
+        )
+        entry = await uow.reflections.add(draft)
+        answer = Answer(FREE_PROMPT, free_heading(person.language), text)
+        return await uow.reflections.update(entry.id, answers=(answer,), step=1, completed_at=now)
 
     async def goals(self, telegram_id: int) -> Sequence[Goal]:
         """Return the student's goals, open ones first."""

@@ -37,10 +37,16 @@ SHARED_NOTICE = N_(
     "{name} has shared a reflection with you. Read it with /delt. "
     "It stays private between the two of you."
 )
+FREE_HEADING = N_("In my own words")
 RETENTION_REMINDER = N_(
     "Your placement in {cohort} has ended. Your reflections and learning goals will be "
     "deleted on {date}, as promised when you joined. Send /eksport to keep a copy."
 )
+
+
+def free_heading(language: str) -> str:
+    """Return the heading of an entry the student wrote freely, as stored in the logbook."""
+    return gettext_for(language)(FREE_HEADING)
 
 
 def question_text(

@@ -62,10 +62,17 @@ def finished_message(done: Finished, _: Gettext) -> str:
 
 def finished_keyboard(done: Finished, _: Gettext) -> list[list[tuple[str, str]]]:
     """Return buttons to tie the entry to a goal, share it, or open the logbook."""
-    entry = done.entry
-    rows = [[("🎯 " + _short(g.text), f"rg:{entry.id}:{g.id}")] for g in done.goals[:5]]
+    return after_entry_keyboard(done.entry, done.goals, done.has_supervisor, _)
+
+
+def after_entry_keyboard(
+    entry: Reflection, goals: Sequence[Goal], has_supervisor: bool, _: Gettext
+) -> list[list[tuple[str, str]]]:
+    """Return the buttons under a newly finished entry: a goal to tie it to, share it with
+    the supervisor, or open the logbook."""
+    rows = [[("🎯 " + _short(g.text), f"rg:{entry.id}:{g.id}")] for g in goals[:5]]
     last = [(_("📖 Logbook"), "lb:p:0")]
-    if done.has_supervisor:
+    if has_supervisor:
         last.insert(0, (_("Share with my supervisor"), f"rs:{entry.id}:1"))
     return [*rows, last]
 
