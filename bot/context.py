@@ -20,6 +20,7 @@ from bot.services.identity.access import AccessService
 from bot.services.identity.awaiting import Awaiting, AwaitKind
 from bot.services.identity.coordination import CoordinationService
 from bot.services.kernel.health import HealthService
+from bot.services.knowledge.service import KnowledgeService
 from bot.services.onboarding.enrolment import EnrolmentService
 from bot.services.privacy.retention import RetentionService
 from bot.services.privacy.service import PrivacyService
@@ -56,6 +57,7 @@ class Services:
     conversations: ConversationService
     digest: DigestService
     pulse: PulseService
+    knowledge: KnowledgeService
     default_language: str
     timezone: str
     answerer: Answerer | None = None

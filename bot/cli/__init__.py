@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.cli import admin, broadcasts, knowledge, questions, reflection, reports
 from bot.cli.running import MISSING_TOKEN, dispatch, serve
@@ -36,7 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--organisation", required=True, help="e.g. 'Region Hovedstaden'")
     create.add_argument("--key", help="short key used to scope documents (default: from name)")
+    create.add_argument(
+        "--guide", type=Path, help="its onboarding guide (.md, .pdf or .docx), indexed for it"
+    )
     dept.add_parser("list", help="list departments")
+    guide = dept.add_parser(
+        "guide", help="give a department its onboarding guide (copied to DATA_DIR/knowledge)"
+    )
+    guide.add_argument("department", help="department id, key or name")
+    guide.add_argument("path", type=Path, help="the guide: .md, .pdf or .docx")
 
     cohort = sub.add_parser("cohort", help="cohorts (hold)").add_subparsers(
         dest="action", required=True
@@ -125,3 +134,4 @@ def _configure_logging(settings: Settings) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # a line per index it builds

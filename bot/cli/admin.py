@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.bootstrap import open_services, resolve_bot_username
+from bot.cli.knowledge import add_guide, read_guide
 from bot.config import Settings
 from bot.qr import invite_link, write_qr
 from bot.services.identity.access import Actor
@@ -54,12 +55,21 @@ async def migrate_cmd(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def department_create(args: argparse.Namespace, settings: Settings) -> int:
-    """Create a department."""
+    """Create a department (and give it its onboarding guide)."""
+    guide = read_guide(args.guide) if args.guide else None  # a bad path stops before anything
     async with open_services(settings) as services:
         dept = await services.coordination.create_department(
             CLI, args.name, args.organisation, args.key
         )
     print(f"department {dept.id} created: {dept.name} (key: {dept.key})")
+    if guide is not None:
+        await add_guide(settings, dept.key, args.guide.name, guide)
+    return 0
+
+
+async def department_guide(args: argparse.Namespace, settings: Settings) -> int:
+    """Give a department its onboarding guide."""
+    await add_guide(settings, args.department, args.path.name, read_guide(args.path))
     return 0
 
 
@@ -175,6 +185,7 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("migrate", None): migrate_cmd,
     ("department", "create"): department_create,
     ("department", "list"): department_list,
+    ("department", "guide"): department_guide,
     ("cohort", "create"): cohort_create,
     ("cohort", "list"): cohort_list,
     ("invite", "create"): invite_create,

@@ -7,15 +7,21 @@ import asyncio
 import json
 from pathlib import Path
 
-from bot.bootstrap import knowledge_config
+from bot.bootstrap import knowledge_config, open_services
 from bot.config import Settings
 from bot.retrieval.setup import KnowledgeBase, open_knowledge
+from bot.services.identity.access import Actor
+from bot.services.knowledge.types import check_file
 from bot.services.questions.knowledge import Citation
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Add `ingest`, `search` and `ask` to the CLI."""
-    ingest = sub.add_parser("ingest", help="index knowledge/ (only what changed)")
+    ingest = sub.add_parser(
+        "ingest",
+        help="index KNOWLEDGE_DIR and the documents coordinators added (only what changed); "
+        "a running bot picks the change up within KNOWLEDGE_SYNC_SECONDS",
+    )
     ingest.add_argument("paths", nargs="*", type=Path, help="only these files (default: all)")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
     for name, text in (
@@ -49,6 +55,29 @@ async def _open(settings: Settings) -> KnowledgeBase:
     return knowledge
 
 
+def read_guide(path: Path) -> bytes:
+    """Return a guide's bytes, or raise ValueError for a missing or unsupported file."""
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    check_file(path.name, path.stat().st_size)
+    return path.read_bytes()
+
+
+async def add_guide(settings: Settings, department: str, file_name: str, content: bytes) -> None:
+    """Copy a department's onboarding guide into the managed folder, scoped to it, and
+    index it (a running bot picks it up within KNOWLEDGE_SYNC_SECONDS)."""
+    knowledge = await asyncio.to_thread(open_knowledge, knowledge_config(settings))
+    async with open_services(settings, knowledge=knowledge) as services:
+        dept, indexed = await services.knowledge.add_guide(
+            Actor.cli(), department, file_name, content
+        )
+    verb = "replaced" if indexed.replaced else "added"
+    print(
+        f"guide {verb} for {dept.name} (scope dept:{dept.key}): {indexed.title}, "
+        f"{indexed.chunks} passages ({indexed.source})"
+    )
+
+
 async def ingest_cmd(args: argparse.Namespace, settings: Settings) -> int:
     """Index the knowledge base."""
     knowledge = await asyncio.to_thread(open_knowledge, knowledge_config(settings))
@@ -72,6 +101,7 @@ async def search_cmd(args: argparse.Namespace, settings: Settings) -> int:
             "title": p.citation.title,
             "section": p.citation.section,
             "page": p.citation.page,
+            "url": p.citation.url,
             "text": p.text,
             "score": round(p.score, 5),
         }
@@ -91,7 +121,7 @@ async def ask_cmd(args: argparse.Namespace, settings: Settings) -> int:
     scopes = args.scope or knowledge.retriever.scopes()
     answer = await knowledge.answerer.answer(args.question, scopes)
     sources = [
-        {"title": c.title, "section": c.section, "page": c.page, "source": c.source}
+        {"title": c.title, "section": c.section, "page": c.page, "source": c.source, "url": c.url}
         for c in answer.citations
     ]
     if args.json:

@@ -40,4 +40,6 @@ def citation(chunk: StoredChunk) -> Citation:
         page=int(meta.get("page") or 0) or None,
         source=str(meta.get("source", "")),
         scope=str(meta.get("scope", "all")),
+        url=str(meta.get("source_url") or "") or None,
+        date=str(meta.get("date") or "") or None,
     )

@@ -2,11 +2,18 @@
 LangChain's indexing API and a record manager, so unchanged documents are never embedded
 again and removed documents leave the index. Beside chunks and their sentences, a third
 collection holds the Danish vocabulary of the indexed text (one word per entry), which
-translates English questions word by word (bot/retrieval/crosslingual.py)."""
+translates English questions word by word (bot/retrieval/crosslingual.py).
+
+Every ingestion that changes something writes a new version stamp into the chunk
+collection's metadata, where every process using the index (the bot, `praktikbot ingest`,
+on one embedded folder or one Chroma server) reads it: a process whose in-memory indexes were
+built from an older version knows it must rebuild them (bot/retrieval/setup.py)."""
 
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +23,7 @@ from urllib.parse import urlparse
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import InternalError
 from langchain_chroma import Chroma
 from langchain_classic.indexes import SQLRecordManager
 from langchain_core.documents import Document
@@ -24,13 +32,14 @@ from langchain_core.indexing import index as sync_index
 
 from bot.retrieval.chunking import MAX_WORDS, chunk_sections, sentence_documents
 from bot.retrieval.crosslingual import vocabulary
-from bot.retrieval.loaders import knowledge_files, load_path
+from bot.retrieval.loaders import Folder, folder_of, knowledge_files, load_path
 
 log = logging.getLogger(__name__)
 CHUNKS = "knowledge_chunks"
 SENTENCES = "knowledge_sentences"
 WORDS = "knowledge_words"
 VOCABULARY_SOURCE = "vocabulary"
+VERSION_KEY = "praktikbot_version"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +68,15 @@ class StoredChunk:
         return self.text[int(self.metadata.get("prefix_len", 0)) :]
 
 
+@dataclass(frozen=True, slots=True)
+class SourceSummary:
+    """One indexed document: its source id, metadata (of its first chunk) and chunk count."""
+
+    source: str
+    metadata: dict
+    chunks: int
+
+
 class KnowledgeIndex:
     """Chunks, their sentences and the Danish vocabulary in three Chroma collections
     (embedded in `folder`, or on a server at CHROMA_URL), each with its LangChain record
@@ -68,8 +86,9 @@ class KnowledgeIndex:
         self, embeddings: Embeddings, folder: Path, chroma_url: str | None = None
     ) -> None:
         self.embeddings = embeddings
+        self.folder, self.chroma_url = folder, chroma_url
         folder.mkdir(parents=True, exist_ok=True)
-        client = _client(folder, chroma_url)
+        client = self._client = _client(folder, chroma_url)
         self.stores = {
             name: Chroma(
                 collection_name=name,
@@ -88,16 +107,51 @@ class KnowledgeIndex:
         for records in self.records.values():
             records.create_schema()
 
+    @property
+    def embedded(self) -> bool:
+        """Whether Chroma runs inside this process (on `folder`), not on a server."""
+        return not self.chroma_url
+
+    def reopened(self) -> KnowledgeIndex:
+        """Return the index opened again, so it sees what other processes wrote.
+
+        An embedded Chroma keeps its vector index in memory, one per folder and process, and
+        never reloads it: after another process wrote, dense searches here would miss the new
+        entries (and find removed ones). Chroma caches that state per folder, so the cached
+        system is forgotten first; searches running on this index keep theirs. A server
+        (CHROMA_URL) is shared by every process already: nothing to reopen.
+        """
+        if not self.embedded:
+            return self
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(self.folder), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(self.folder), None)
+        return KnowledgeIndex(self.embeddings, self.folder, self.chroma_url)
+
+    def version(self) -> str:
+        """Return the version stamp of the newest ingestion ("" before the first)."""
+        collection = self._client.get_collection(CHUNKS)
+        return str((collection.metadata or {}).get(VERSION_KEY, ""))
+
+    def stamp(self) -> str:
+        """Write a new version stamp (after a change) and return it."""
+        version = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}"
+        self._client.get_collection(CHUNKS).modify(metadata={VERSION_KEY: version})
+        return version
+
     def ingest(
         self,
-        root: Path,
+        folders: Path | Sequence[Folder],
         paths: Sequence[Path] | None = None,
         progress: bool = False,
         max_words: int = MAX_WORDS,
     ) -> IngestReport:
-        """Index the documents under root (or only `paths`); returns what changed."""
-        files = list(paths) if paths else knowledge_files(root)
-        sections = (doc for path in files for doc in load_path(path, root))
+        """Index the documents of the folders (or only `paths`, each cited by the folder that
+        holds it); returns what changed. A full run removes every document not found."""
+        roots = [Folder(folders)] if isinstance(folders, Path) else list(folders)
+        files = list(paths) if paths else [f for r in roots for f in knowledge_files(r.path)]
+        sections = (doc for path in files for doc in load_path(path, folder_of(path, roots)))
         chunks = chunk_sections(sections, max_words)
         docs = {CHUNKS: chunks, SENTENCES: sentence_documents(chunks)}
         totals = {"num_added": 0, "num_updated": 0, "num_skipped": 0, "num_deleted": 0}
@@ -118,6 +172,35 @@ class KnowledgeIndex:
             skipped=totals["num_skipped"],
             deleted=totals["num_deleted"],
         )
+
+    def remove(self, source: str) -> int:
+        """Remove one document's chunks and sentences (and its words from the vocabulary);
+        return how many entries went."""
+        removed = 0
+        for name in (CHUNKS, SENTENCES):
+            keys = self.records[name].list_keys(group_ids=[source])
+            if keys:
+                self.stores[name].delete(keys)
+                self.records[name].delete_keys(keys)
+            removed += len(keys)
+        if removed:
+            self._index(WORDS, self._vocabulary_documents(), False, "full")
+        return removed
+
+    def sources(self, scopes: Sequence[str]) -> list[SourceSummary]:
+        """Return the documents indexed within the scopes, in source order."""
+        where: dict[str, Any] = {"scope": {"$in": list(scopes)}}
+        got = self.stores[CHUNKS].get(where=where, include=["metadatas"])
+        found: dict[str, SourceSummary] = {}
+        for meta in got["metadatas"]:
+            source = str((meta or {}).get("source", ""))
+            seen = found.get(source)
+            found[source] = SourceSummary(
+                source,
+                seen.metadata if seen else dict(meta or {}),
+                (seen.chunks if seen else 0) + 1,
+            )
+        return [found[source] for source in sorted(found)]
 
     def _index(self, name: str, batch: list[Document], progress: bool, cleanup: str) -> dict:
         self._forget_records_if_store_was_emptied(name)
@@ -177,9 +260,16 @@ class KnowledgeIndex:
     ) -> list[tuple[str, float]]:
         """Return (id, cosine similarity) of the k nearest entries within the scopes."""
         where: dict[str, Any] = {"scope": {"$in": list(scopes)}}
-        found = self.stores[name].similarity_search_by_vector_with_relevance_scores(
-            vector, k=k, filter=where
-        )
+        try:
+            found = self.stores[name].similarity_search_by_vector_with_relevance_scores(
+                vector, k=k, filter=where
+            )
+        except InternalError as exc:
+            # Another process is rewriting an embedded index that this one holds in memory:
+            # until its new version is picked up (KnowledgeBase.sync), the lexical channels
+            # answer alone rather than the question failing.
+            log.warning("dense search of %s failed (%s): index changed elsewhere?", name, exc)
+            return []
         return [(doc.id or "", 1.0 - distance) for doc, distance in found]
 
     def is_empty(self, name: str = CHUNKS) -> bool:

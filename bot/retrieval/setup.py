@@ -1,24 +1,47 @@
-"""Assemble the knowledge base: index, hybrid retriever and answerer, from plain settings."""
+"""Assemble the knowledge base: index, hybrid retriever and answerer, from plain settings.
+
+The knowledge base stays alive while the bot runs. Every change (an ingestion here, a
+document a coordinator adds or removes) is written under an exclusive file lock in the
+index folder and ends with a new version stamp in the index; `sync()` compares that stamp
+with the one this process built its in-memory indexes (BM25, sentences, word vectors) from,
+and rebuilds them when another process (`praktikbot ingest`) changed the index. A rebuild
+makes a new retriever and answerer and swaps them in whole, so a question being answered
+meanwhile never sees half an index.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel
 
 from bot.retrieval.embeddings import build_embeddings
 from bot.retrieval.extractive import ExtractiveAnswerer
 from bot.retrieval.generative import GenerativeAnswerer, build_chat_model
 from bot.retrieval.hybrid import HybridRetriever
 from bot.retrieval.index import IngestReport, KnowledgeIndex
-from bot.services.questions.knowledge import Answerer
+from bot.retrieval.loaders import Folder
+from bot.services.questions.knowledge import Answer, Answerer, Section
 
 log = logging.getLogger(__name__)
+MANAGED_PREFIX = "managed:"
+LOCK_FILE = "write.lock"
+NO_CHANGE = IngestReport(files=0, chunks=0, added=0, updated=0, skipped=0, deleted=0)
 
 
 @dataclass(frozen=True, slots=True)
 class KnowledgeConfig:
-    """What the knowledge base needs to know (taken from Settings by the caller)."""
+    """What the knowledge base needs to know (taken from Settings by the caller).
+
+    `managed_dir` holds the documents coordinators add in the chat or with the CLI
+    (DATA_DIR/knowledge); None: nobody can add any.
+    """
 
     knowledge_dir: Path
     chroma_dir: Path
@@ -31,27 +54,125 @@ class KnowledgeConfig:
     llm_base_url: str | None = None
     llm_api_key: str | None = None
     llm_timeout: float = 20.0
+    managed_dir: Path | None = None
 
 
-@dataclass(slots=True)
+class LiveAnswerer:
+    """The Answerer port over whichever answerer is current (a rebuild swaps it)."""
+
+    def __init__(self, current: Answerer) -> None:
+        self.current = current
+
+    async def answer(self, question: str, scopes: Sequence[str]) -> Answer:
+        """Answer with the current answerer."""
+        return await self.current.answer(question, scopes)
+
+
 class KnowledgeBase:
-    """The index with the retriever and answerer built on it."""
+    """The index with the retriever and answerer built on it, kept in step with every
+    process that writes to the same index."""
 
-    config: KnowledgeConfig
-    index: KnowledgeIndex
-    retriever: HybridRetriever
-    answerer: Answerer
+    def __init__(
+        self,
+        config: KnowledgeConfig,
+        index: KnowledgeIndex,
+        chat: BaseChatModel | None = None,
+    ) -> None:
+        self.config = config
+        self.index = index
+        self._chat = chat
+        self._mutex = threading.RLock()
+        self.version = index.version()
+        self.retriever, current = self._build(index)
+        self.answerer = LiveAnswerer(current)
+
+    def folders(self) -> list[Folder]:
+        """Return the folders whose documents are indexed: KNOWLEDGE_DIR, then the managed
+        folder (its source ids start with "managed:", so they never collide)."""
+        folders = [Folder(self.config.knowledge_dir)]
+        if self.config.managed_dir is not None:
+            folders.append(Folder(self.config.managed_dir, MANAGED_PREFIX))
+        return folders
 
     def ingest(self, progress: bool = False, paths: list[Path] | None = None) -> IngestReport:
-        """Bring the index in step with knowledge/ and refresh the in-memory indexes."""
-        if not self.config.knowledge_dir.is_dir():  # never wipe the index for a wrong path
+        """Bring the index in step with the folders (or index only `paths`) and rebuild the
+        in-memory indexes."""
+        if paths is None and not self.config.knowledge_dir.is_dir():  # never wipe for a typo
             log.warning(
                 "KNOWLEDGE_DIR %s does not exist: index left as it is", self.config.knowledge_dir
             )
-            return IngestReport(files=0, chunks=0, added=0, updated=0, skipped=0, deleted=0)
-        report = self.index.ingest(self.config.knowledge_dir, paths, progress=progress)
-        self.retriever.refresh()
+            return NO_CHANGE
+        with self.writing():
+            report = self.index.ingest(self.folders(), paths, progress=progress)
+            if report.added or report.updated or report.deleted or not self.version:
+                self.version = self.index.stamp()
+            self.rebuild()
         return report
+
+    def remove(self, source: str) -> int:
+        """Take one document out of the index at once; return how many entries went."""
+        with self.writing():
+            removed = self.index.remove(source)
+            if removed:
+                self.version = self.index.stamp()
+                self.rebuild()
+        return removed
+
+    def sync(self) -> bool:
+        """Rebuild the in-memory indexes when another process changed the index; return
+        whether it did (blocking: call it off the event loop)."""
+        if self.index.version() == self.version:
+            return False
+        with self._mutex, _locked(self.config.chroma_dir, exclusive=False):
+            stored = self.index.version()
+            if stored == self.version:
+                return False
+            self.index = self.index.reopened()
+            self.rebuild()
+            self.version = stored  # last: whoever waits for the version finds the new indexes
+        log.info("knowledge: the index changed elsewhere; in-memory indexes rebuilt")
+        return True
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the write lock; first catch up with what another process wrote, so a write
+        never starts from a stale vector index."""
+        with self._mutex, _locked(self.config.chroma_dir, exclusive=True):
+            stored = self.index.version()
+            if stored != self.version:
+                self.index = self.index.reopened()
+                self.rebuild()
+                self.version = stored
+            yield
+
+    async def section(self, key: str) -> Section | None:
+        """The whole section of a chunk, from the current retriever (SectionReader)."""
+        return await self.retriever.section(key)
+
+    def rebuild(self) -> None:
+        """Build the retriever and answerer again from what is stored, and swap them in."""
+        retriever, answerer = self._build(self.index)
+        self.retriever = retriever
+        self.answerer.current = answerer
+
+    def _build(self, index: KnowledgeIndex) -> tuple[HybridRetriever, Answerer]:
+        retriever = HybridRetriever(index)
+        answerer: Answerer = ExtractiveAnswerer(retriever)
+        if self._chat is not None:
+            answerer = GenerativeAnswerer(answerer, self._chat, timeout=self.config.llm_timeout)
+        return retriever, answerer
+
+
+@contextmanager
+def _locked(folder: Path, *, exclusive: bool) -> Iterator[None]:
+    """Hold a lock on the index folder that every process on this machine respects."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_FILE, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def open_index(config: KnowledgeConfig) -> KnowledgeIndex:
@@ -64,9 +185,7 @@ def open_index(config: KnowledgeConfig) -> KnowledgeIndex:
 
 def open_knowledge(config: KnowledgeConfig) -> KnowledgeBase:
     """Open the index and build the retriever and the (extractive or generative) answerer."""
-    index = open_index(config)
-    retriever = HybridRetriever(index)
-    answerer: Answerer = ExtractiveAnswerer(retriever)
+    chat: BaseChatModel | None = None
     if config.llm_provider != "none" and config.llm_model:
         chat = build_chat_model(
             config.llm_provider,
@@ -75,6 +194,5 @@ def open_knowledge(config: KnowledgeConfig) -> KnowledgeBase:
             api_key=config.llm_api_key,
             timeout=config.llm_timeout,
         )
-        answerer = GenerativeAnswerer(answerer, chat, timeout=config.llm_timeout)
         log.info("answers are generated by %s (%s)", config.llm_provider, config.llm_model)
-    return KnowledgeBase(config, index, retriever, answerer)
+    return KnowledgeBase(config, open_index(config), chat)

@@ -21,6 +21,7 @@ FEEDBACK_FIRST = 10.0
 RETENTION_JOB = "retention"
 RETENTION_SECONDS = 3600.0
 RETENTION_FIRST = 60.0
+KNOWLEDGE_JOB = "knowledge-sync"
 
 
 async def preboarding(context: BotContext) -> None:
@@ -48,6 +49,12 @@ async def feedback(context: BotContext) -> None:
             log.exception("%s tick failed", type(part).__name__)
 
 
+async def knowledge(context: BotContext) -> None:
+    """Pick up what another process (`praktikbot ingest`) changed in the knowledge index:
+    one version check, and a rebuild of the in-memory indexes (off the loop) when it moved."""
+    await context.services.knowledge.sync()
+
+
 async def retention(context: BotContext) -> None:
     """Remind students to export, and delete reflections past their retention time."""
     await context.services.retention.run()
@@ -58,16 +65,20 @@ def schedule_jobs(
     *,
     prompt_seconds: float = 60.0,
     feedback_seconds: float = 60.0,
+    knowledge_seconds: float = 30.0,
 ) -> None:
     """Add the periodic jobs to the application's job queue (replacing any with their ids)."""
     queue = application.job_queue
     if queue is None:
-        log.warning("no job queue: preboarding, prompts, feedback and retention are off")
+        log.warning(
+            "no job queue: preboarding, prompts, feedback, retention and knowledge sync are off"
+        )
         return
     for callback, interval, first, name in (
         (prompts, prompt_seconds, PROMPT_FIRST, PROMPT_JOB),
         (feedback, feedback_seconds, FEEDBACK_FIRST, FEEDBACK_JOB),
         (retention, RETENTION_SECONDS, RETENTION_FIRST, RETENTION_JOB),
+        (knowledge, knowledge_seconds, knowledge_seconds, KNOWLEDGE_JOB),
     ):
         queue.run_repeating(
             callback,

@@ -9,6 +9,7 @@ from bot.storage.conversations import models as conversations
 from bot.storage.delivery import models as delivery
 from bot.storage.feedback import models as feedback
 from bot.storage.identity import models as identity
+from bot.storage.knowledge import models as knowledge
 from bot.storage.pulse import models as pulse
 from bot.storage.questions import models as questions
 from bot.storage.reflection import models as reflection
@@ -22,5 +23,6 @@ DOMAIN_MODELS = (
     feedback,
     conversations,
     pulse,
+    knowledge,
 )
 metadata = Base.metadata

@@ -17,6 +17,7 @@ from bot.storage.identity.repositories import (
     SqlOrganisationRepo,
     SqlPersonRepo,
 )
+from bot.storage.knowledge.repository import SqlFaqRepo, SqlUploadRepo
 from bot.storage.pulse.repository import SqlPulseRepo
 from bot.storage.questions.repository import SqlQuestionRepo
 from bot.storage.reflection.repository import SqlGoalRepo, SqlReflectionRepo
@@ -51,6 +52,8 @@ class SqlUnitOfWork:
         self.conversations = SqlConversationRepo(session)
         self.digests = SqlDigestRepo(session)
         self.pulse = SqlPulseRepo(session)
+        self.uploads = SqlUploadRepo(session)
+        self.faqs = SqlFaqRepo(session)
         return self
 
     async def __aexit__(

@@ -12,6 +12,8 @@ from bot.tg.conversations import handlers as conversations
 from bot.tg.feedback import handlers as feedback
 from bot.tg.identity import invitation, link, profile
 from bot.tg.kit import errors
+from bot.tg.knowledge import faq
+from bot.tg.knowledge import handlers as knowledge
 from bot.tg.onboarding import start
 from bot.tg.privacy import handlers as privacy
 from bot.tg.pulse import handlers as pulse
@@ -42,6 +44,8 @@ def register_all(app: Application) -> None:
         privacy,
         questions,
         replies,
+        knowledge,
+        faq,
         fallback,
         errors,
     ):

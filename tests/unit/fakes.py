@@ -25,6 +25,7 @@ from bot.services.identity.domain import (
 from tests.unit.fakes_broadcasts import FakeBroadcasts
 from tests.unit.fakes_conversations import FakeConversations, FakeDigests
 from tests.unit.fakes_feedback import FakeFeedback
+from tests.unit.fakes_knowledge import FakeFaqs, FakeUploads
 from tests.unit.fakes_pulse import FakePulse
 from tests.unit.fakes_reflections import FakeGoals, FakeReflections, FakeSchedules
 from tests.unit.fakes_reports import FakeReports
@@ -50,6 +51,8 @@ class FakeStore:
         self.schedules: dict = {}
         self.reflections: dict = {}
         self.goals: dict = {}
+        self.uploads: dict = {}
+        self.faqs: dict = {}
         self.commits = 0
 
     def next_id(self, table: dict) -> int:
@@ -363,6 +366,11 @@ class FakeQuestions:
         """A person's questions, oldest first."""
         return [q for q in self.s.questions.values() if q.person_id == person_id]
 
+    async def cover(self, question_ids: Sequence[int], faq_id: int) -> None:
+        """Mark questions as answered by a FAQ entry."""
+        for question_id in question_ids:
+            self._change(question_id, faq_id=faq_id)
+
     async def gaps(
         self, cohort_ids: Sequence[int] | None, include_anonymous: bool, limit: int = 500
     ) -> Sequence[Question]:
@@ -404,6 +412,8 @@ class FakeUnitOfWork:
         self.digests = FakeDigests(store)
         self.pulse = FakePulse(store)
         self.feedback = FakeFeedback(store)
+        self.uploads = FakeUploads(store)
+        self.faqs = FakeFaqs(store)
         self._snapshot: dict | None = None
 
     async def __aenter__(self) -> Self:

@@ -10,6 +10,7 @@ from bot.services.digest.ports import DigestUnitOfWork
 from bot.services.feedback.ports import FeedbackUnitOfWork
 from bot.services.identity.ports import IdentityUnitOfWork, NoticeUnitOfWork
 from bot.services.kernel.ports import UnitOfWorkFactory
+from bot.services.knowledge.ports import DocumentLibrary, KnowledgeUnitOfWork
 from bot.services.onboarding.ports import OnboardingUnitOfWork
 from bot.services.privacy.ports import PrivacyUnitOfWork
 from bot.services.pulse.ports import PulseUnitOfWork
@@ -18,6 +19,7 @@ from bot.services.reflection.ports import ReflectionUnitOfWork
 from bot.services.reports.ports import ReportsUnitOfWork
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.unit.fakes import FakeUowFactory
+from tests.unit.fakes_knowledge import FakeLibrary
 
 
 def every_port(
@@ -36,6 +38,7 @@ def every_port(
     onboarding: UnitOfWorkFactory[OnboardingUnitOfWork] = factory
     privacy: UnitOfWorkFactory[PrivacyUnitOfWork] = factory
     digest: UnitOfWorkFactory[DigestUnitOfWork] = factory
+    knowledge: UnitOfWorkFactory[KnowledgeUnitOfWork] = factory
     return [
         identity,
         notice,
@@ -49,4 +52,10 @@ def every_port(
         onboarding,
         privacy,
         digest,
+        knowledge,
     ]
+
+
+def every_library(fake: FakeLibrary) -> DocumentLibrary:
+    """Return the fake library as the port (the managed library is held to it in bootstrap)."""
+    return fake

@@ -45,8 +45,8 @@ def test_each_role_gets_its_commands_after_the_common_ones(app: BotApplication) 
     common = ["help", "spoerg", "sprog", "navn", "eksport", "slet"]
     student = ["refleksion", "logbog", "maal", "samtaler", "feedback"]
     student += ["indstillinger", "pause", "genoptag"]
-    coordinator = ["invitation", "link", "huller", "broadcast", "broadcasts", "status"]
-    coordinator += ["velkomst"]
+    coordinator = ["invitation", "link", "huller", "dokumenter", "broadcast", "broadcasts"]
+    coordinator += ["status", "velkomst"]
     assert _names(menu, _profile(Role.STUDENT)) == common + student
     assert _names(menu, _profile(Role.SUPERVISOR)) == [*common, "delt", "samtaler", "feedback"]
     assert _names(menu, _profile(Role.COORDINATOR)) == common + coordinator

@@ -25,6 +25,7 @@ class AwaitKind(StrEnum):
     FEEDBACK = "fb"
     PLAN = "cv"
     GOAL = "goal"
+    FAQ = "faq"
 
 
 UNTARGETED = frozenset({AwaitKind.NAME, AwaitKind.QUESTION})
@@ -37,7 +38,8 @@ class Awaiting:
 
     Attributes:
         kind: What the text is for.
-        target_id: The draft, cohort, question, request, conversation or goal (0: a new goal).
+        target_id: The draft, cohort, question, request, conversation or goal (0: a new goal);
+            for a FAQ, the question of the knowledge gap it answers.
     """
 
     kind: AwaitKind

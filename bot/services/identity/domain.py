@@ -151,7 +151,8 @@ class Question:
     """A question asked in the chat, with what became of it.
 
     `person_id` is None for someone who has not enrolled: their question is kept
-    anonymously so the gap is still seen. `reply` is a coordinator's answer.
+    anonymously so the gap is still seen. `reply` is a coordinator's answer; `faq_id` the
+    FAQ entry that answers it for everyone (then it is no longer a knowledge gap).
     """
 
     id: int
@@ -167,9 +168,12 @@ class Question:
     handed_off_at: datetime | None = None
     answered_at: datetime | None = None
     reply: str | None = None
+    faq_id: int | None = None
 
     def gap_reasons(self) -> frozenset[GapReason]:
         """Return why this question is a knowledge gap (empty when it is not one)."""
+        if self.faq_id is not None:
+            return frozenset()
         reasons = set()
         if self.abstained:
             reasons.add(GapReason.ABSTAINED)

@@ -16,13 +16,18 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 @dataclass(slots=True)
 class Gap:
-    """Questions that read the same, with how often and why they were not answered well."""
+    """Questions that read the same, with how often and why they were not answered well.
+
+    `question_id` is the newest of them asked in a cohort (None: only anonymous askers): a
+    coordinator's answer to the gap, kept as a FAQ, goes to that cohort's department.
+    """
 
     text: str
     count: int
     last_asked: datetime
     reasons: set[GapReason] = field(default_factory=set)
     cohort_ids: set[int | None] = field(default_factory=set)
+    question_id: int | None = None
 
 
 def clean_text(raw: str, limit: int) -> str:
@@ -57,4 +62,6 @@ def group_gaps(questions: Sequence[Question]) -> list[Gap]:
         gap.last_asked = max(gap.last_asked, question.asked_at)
         gap.reasons |= reasons
         gap.cohort_ids.add(question.cohort_id)
+        if gap.question_id is None and question.cohort_id is not None:
+            gap.question_id = question.id
     return sorted(groups.values(), key=lambda g: g.last_asked, reverse=True)

@@ -11,13 +11,17 @@ SCOPE_ALL = "all"
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """Where a passage stands: document title, section and page (PDF or marked Markdown)."""
+    """Where a passage stands: document title, section and page (PDF or marked Markdown),
+    the document's date and, when its front matter gives one, the address of the original
+    (`url`: only http and https addresses are ever shown as links)."""
 
     title: str
     section: str | None
     page: int | None
     source: str
     scope: str = SCOPE_ALL
+    url: str | None = None
+    date: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,10 +49,16 @@ class QuestionRepo(Protocol):
         """Return a person's questions, oldest first."""
         ...
 
+    async def cover(self, question_ids: Sequence[int], faq_id: int) -> None:
+        """Mark questions as answered by a FAQ entry: they are no longer knowledge gaps
+        (until the entry is deleted)."""
+        ...
+
     async def gaps(
         self, cohort_ids: Sequence[int] | None, include_anonymous: bool, limit: int = 500
     ) -> Sequence[Question]:
-        """Return gap questions (abstained, voted down, or waiting for a person), newest first.
+        """Return gap questions (abstained, voted down, or waiting for a person, and not
+        answered by a FAQ entry), newest first.
 
         `cohort_ids=None` means every cohort; anonymous and cohort-less questions come
         only with `include_anonymous`.

@@ -358,6 +358,37 @@ def _message(person: Person, payload: dict[str, Any], at: datetime, key: str) ->
     )
 
 
+async def answer_askers(
+    uow: QuestionsUnitOfWork,
+    questions: Sequence[Question],
+    replier_id: int,
+    text: str,
+    now: datetime,
+) -> list[OutgoingMessage]:
+    """Record a coordinator's answer to questions that read the same (a knowledge gap) and
+    return one outbox message per asker who can be reached, in their language, out of their
+    quiet hours. A question answered before keeps its answer and is not sent again."""
+    latest: dict[int, Question] = {}
+    for question in questions:
+        if question.person_id is None or question.reply is not None:
+            continue
+        await uow.questions.record_reply(question.id, replier_id, text, now)
+        if question.person_id != replier_id:
+            seen = latest.get(question.person_id)
+            if seen is None or question.asked_at > seen.asked_at:
+                latest[question.person_id] = question
+    askers = [await uow.people.get(person_id) for person_id in latest]
+    reachable = [p for p in askers if p is not None and p.active]
+    wake = await wake_times(uow.schedules, reachable, now)
+    messages = []
+    for person in reachable:
+        answered = dataclasses.replace(latest[person.id], reply=text, answered_at=now)
+        payload = answer_payload(answered, person.language)
+        key = answer_key(answered.id, text)
+        messages.append(_message(person, payload, wake[person.id], key))
+    return messages
+
+
 async def _person(uow: QuestionsUnitOfWork, telegram_id: int) -> Person:
     """Return the enrolled person with this Telegram id; raise NotAllowed otherwise."""
     person = await uow.people.by_telegram_id(telegram_id)

@@ -122,4 +122,5 @@ def question(row: QuestionRow) -> Question:
         handed_off_at=row.handed_off_at,
         answered_at=row.answered_at,
         reply=row.reply,
+        faq_id=row.faq_id,
     )

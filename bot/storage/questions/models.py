@@ -43,6 +43,10 @@ class QuestionRow(Base):
         ForeignKey("person.id", ondelete="SET NULL"), default=None
     )
     reply: Mapped[str | None] = mapped_column(Text, default=None)
+    # The FAQ entry that answers the question for everyone: it is no longer a gap.
+    faq_id: Mapped[int | None] = mapped_column(
+        ForeignKey("knowledge_faq.id", ondelete="SET NULL"), index=True, default=None
+    )
 
 
 class QuestionForwardRow(Base):

@@ -15,10 +15,13 @@ from bot.storage.delivery.models import OutboxRow
 from bot.storage.identity import convert
 from bot.storage.questions.models import QuestionForwardRow, QuestionRow
 
-IS_GAP = or_(
-    QuestionRow.abstained.is_(True),
-    QuestionRow.helpful.is_(False),
-    and_(QuestionRow.handed_off_at.is_not(None), QuestionRow.answered_at.is_(None)),
+IS_GAP = and_(
+    QuestionRow.faq_id.is_(None),
+    or_(
+        QuestionRow.abstained.is_(True),
+        QuestionRow.helpful.is_(False),
+        and_(QuestionRow.handed_off_at.is_not(None), QuestionRow.answered_at.is_(None)),
+    ),
 )
 
 
@@ -111,6 +114,16 @@ class SqlQuestionRepo:
         query = select(QuestionRow).where(QuestionRow.person_id == person_id)
         rows = await self._s.scalars(query.order_by(QuestionRow.asked_at, QuestionRow.id))
         return [convert.question(r) for r in rows]
+
+    async def cover(self, question_ids: Sequence[int], faq_id: int) -> None:
+        """Mark questions as answered by a FAQ entry."""
+        if question_ids:
+            await self._s.execute(
+                update(QuestionRow)
+                .where(QuestionRow.id.in_(list(question_ids)))
+                .values(faq_id=faq_id)
+                .execution_options(synchronize_session=False)
+            )
 
     async def gaps(
         self, cohort_ids: Sequence[int] | None, include_anonymous: bool, limit: int = 500

@@ -16,6 +16,7 @@ from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import translator
 from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import esc, reply
+from bot.tg.knowledge.texts import faq_keyboard
 from bot.tg.questions.texts import NOT_YOURS, gaps_message
 
 
@@ -86,7 +87,8 @@ async def receive_reply(
 
 
 async def show_gaps(update: Update, context: BotContext) -> None:
-    """List the questions the documents did not answer well, for coordinators."""
+    """List the questions the documents did not answer well, for coordinators, with a
+    button to answer the first ones and save the answer as a FAQ."""
     profile, _ = await translator(update, context)
     services = context.services
     try:
@@ -97,7 +99,8 @@ async def show_gaps(update: Update, context: BotContext) -> None:
     except NotAllowed:
         await reply(update, _("Only coordinators can see the knowledge gaps."))
         return
-    await reply(update, gaps_message(gaps, _))
+    markup = faq_keyboard(gaps, _) if services.knowledge.writable else None
+    await reply(update, gaps_message(gaps, _, with_faq=markup is not None), markup)
 
 
 def register(app: Application) -> None:

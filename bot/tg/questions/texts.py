@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from urllib.parse import urlparse
 
 from telegram import InlineKeyboardMarkup
 
@@ -36,13 +37,24 @@ CHOICE_DATA: dict[str, ChoiceData] = {QuestionAction.ANSWER: verb_data("qa", "re
 
 
 def describe(citation: Citation, _: Gettext) -> str:
-    """Return a citation as "title — section, p. N" (escaped)."""
+    """Return a citation as "title — section, p. N (date)" (escaped); the title links to the
+    original when the document gives an http(s) address for it."""
     text = esc(citation.title)
+    if citation.url and _web_address(citation.url):
+        text = f'<a href="{html.escape(citation.url, quote=True)}">{text}</a>'
     if citation.section:
         text += f" — {esc(citation.section)}"
     if citation.page:
         text += ", " + _("p. {page}").format(page=citation.page)
+    if citation.date:
+        text += f" ({esc(citation.date)})"
     return text
+
+
+def _web_address(url: str) -> bool:
+    """Return whether a URL is a plain http(s) address (nothing else becomes a link)."""
+    parsed = urlparse(url)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and " " not in url
 
 
 def answer_message(asked: Asked, _: Gettext) -> str:
@@ -165,8 +177,9 @@ def ask_person_button(question_id: int, _: Gettext) -> tuple[str, str]:
     return (_("Ask a person"), pack("qa", "ho", question_id))
 
 
-def gaps_message(gaps: Sequence[Gap], _: Gettext) -> str:
-    """Return the knowledge gaps, newest first, with counts and reasons."""
+def gaps_message(gaps: Sequence[Gap], _: Gettext, with_faq: bool = False) -> str:
+    """Return the knowledge gaps, newest first and numbered, with counts and reasons (and,
+    `with_faq`, how to answer one as a FAQ with the buttons below)."""
     if not gaps:
         return _("No knowledge gaps right now: every question got an answer that helped.")
     lines = [
@@ -174,11 +187,20 @@ def gaps_message(gaps: Sequence[Gap], _: Gettext) -> str:
         _("Newest first. Consider adding the answers to the knowledge base."),
         "",
     ]
-    for gap in gaps[:MAX_GAPS_SHOWN]:
+    for number, gap in enumerate(gaps[:MAX_GAPS_SHOWN], 1):
         reasons = ", ".join(_(GAP_REASONS[r]) for r in GapReason if r in gap.reasons)
         lines.append(
-            f"• {gap.count}× <i>{esc(gap.text)}</i> — {reasons} ({gap.last_asked:%Y-%m-%d})"
+            f"{number}. {gap.count}× <i>{esc(gap.text)}</i> — {reasons} "
+            f"({gap.last_asked:%Y-%m-%d})"
         )
     if len(gaps) > MAX_GAPS_SHOWN:
         lines.append(_("… and {count} more.").format(count=len(gaps) - MAX_GAPS_SHOWN))
+    if with_faq:
+        lines += [
+            "",
+            _(
+                "Answer one with its button below: the answer is saved as a FAQ of the "
+                "department, answers the question from now on and reaches those who asked."
+            ),
+        ]
     return "\n".join(lines)

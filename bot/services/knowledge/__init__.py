@@ -1,0 +1,1 @@
+"""The knowledge base coordinators keep: documents, FAQ entries, the live index."""

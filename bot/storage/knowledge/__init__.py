@@ -1,0 +1,1 @@
+"""SQL tables and repositories of waiting uploads and FAQ entries."""

@@ -1,0 +1,1 @@
+"""The knowledge base in the chat: documents coordinators add, /dokumenter, FAQ answers."""
