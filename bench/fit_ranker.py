@@ -234,7 +234,7 @@ async def main() -> None:
         moded = HybridRetriever(index, mode=mode, fitted=fitted) if mode != "hybrid" else retriever
         moded.fitted = fitted
         answerer = ExtractiveAnswerer(moded, threshold=0.0)
-        rows, labels, rights, langs = [], [], [], []
+        rows, labels, rights, langs, oos_mask = [], [], [], [], []
         for item in items:
             scopes = item.question.get("scopes", ["all"])
             ranking = moded.rank_query(item.query, scopes)
@@ -250,6 +250,7 @@ async def main() -> None:
             labels.append(1.0 if "key" in item.question else 0.0)
             rights.append(float("key" in item.question and shows_key(answerer, ranking, item)))
             langs.append(item.language)
+            oos_mask.append(bank.out_of_scope(item.question))
         x, answerable_y, right_y = np.asarray(rows), np.asarray(labels), np.asarray(rights)
         y = right_y if args.calibrate == "right" else answerable_y
         fold = np.asarray(folds_of(rows, args.folds))
@@ -276,7 +277,7 @@ async def main() -> None:
                 best = (loss, penalty_c, oof)
         loss, penalty_c, oof = best
         if args.calibrate == "right":
-            threshold, how = best_outcome(oof, answerable_y, right_y)
+            threshold, how = best_outcome(oof, answerable_y, right_y, np.asarray(oos_mask))
         else:
             threshold, how = threshold_for(oof, y)
         model = fit_logistic(CONFIDENCE_FEATURES, x, y, langs, penalty_c, 10.0)
@@ -287,7 +288,8 @@ async def main() -> None:
             f"threshold {threshold:.3f} ({how}); out of fold: answered "
             f"{answer_mask[is_ans].mean():.0%}, right {(answer_mask & (right_y == 1))[is_ans].mean():.0%}, "
             f"wrong {(answer_mask & (right_y == 0))[is_ans].mean():.0%}, abstain "
-            f"{(~answer_mask[~is_ans]).mean():.0%}"
+            f"{(~answer_mask[~is_ans & ~np.asarray(oos_mask)]).mean():.0%}, out of scope "
+            f"{(~answer_mask[np.asarray(oos_mask)]).mean():.0%}"
         )
         confidence[mode] = Calibrator(model, threshold)
 
@@ -332,23 +334,26 @@ def shows_key(answerer: ExtractiveAnswerer, ranking, item: Item) -> bool:
 
 
 def best_outcome(
-    probabilities: np.ndarray, answerable: np.ndarray, right: np.ndarray
+    probabilities: np.ndarray, answerable: np.ndarray, right: np.ndarray, oos: np.ndarray
 ) -> tuple[float, str]:
-    """The threshold with the most right answers among those whose wrong answers stay within
-    the target (<= 10 % of answerable questions); ties go to more abstention."""
+    """Among the thresholds whose wrong answers stay within the target (<= 10 % of answerable
+    questions), the one with the most questions handled well: right answers minus wrong ones
+    (shares of answerable questions) plus abstentions (the mean of the shares among the
+    unanswerable and among the out-of-scope questions)."""
     is_ans = answerable == 1
+    groups = [m for m in (~is_ans & ~oos, oos) if m.any()]
     options = []
     for t in np.unique(np.concatenate([probabilities, [0.0, 1.0]])):
         answered = probabilities >= t
         right_share = float((answered & (right == 1))[is_ans].mean())
         wrong_share = float((answered & (right == 0))[is_ans].mean())
-        abstain = float((~answered)[~is_ans].mean()) if (~is_ans).any() else 1.0
+        abstain = float(np.mean([(~answered)[m].mean() for m in groups])) if groups else 1.0
         if wrong_share <= WRONG_TARGET:
-            options.append((right_share, abstain, float(t)))
+            options.append((right_share - wrong_share + abstain, right_share, float(t)))
     if not options:
         return 1.0, "no threshold keeps wrong answers within the target"
-    right_share, abstain, t = max(options)
-    return t, f"most right answers with wrong <= {WRONG_TARGET:.0%}"
+    score, _right, t = max(options)
+    return t, f"right - wrong + abstain {score:.3f}, wrong <= {WRONG_TARGET:.0%}"
 
 
 def scope_margin(inside: list[float], outside: list[float]) -> float:
