@@ -44,10 +44,6 @@ CHUNK_FEATURES = (
     "ev_why",
     "list_share",
     "log_words",
-    "first_in_section",
-    "prev_d_cos",
-    "next_d_cos",
-    "section_d_max",
 )
 # Features of a unit (sentence, list item, table row) of one of the best chunks.
 UNIT_FEATURES = (
@@ -226,15 +222,6 @@ class FeatureBuilder:
                 sum(u.kind in (ITEM, ROW, HEAD) for u in units) / len(units) if units else 0.0
             )
             row["log_words"] = math.log1p(sum(len(u.text.split()) for u in units))
-            section = corpus.section_of(pos)
-            place = section.index(pos) if pos in section else 0
-            cos = channels["d"]
-            row["first_in_section"] = float(place == 0)
-            row["prev_d_cos"] = float(cos[section[place - 1]]) if place > 0 else row["d_cos"]
-            row["next_d_cos"] = (
-                float(cos[section[place + 1]]) if place + 1 < len(section) else row["d_cos"]
-            )
-            row["section_d_max"] = max(float(cos[c]) for c in section)
             rows.append([row[name] for name in CHUNK_FEATURES])
         return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(CHUNK_FEATURES))
 
