@@ -11,6 +11,7 @@ from tests.e2e.conftest import TOKEN
 from tests.e2e.flows import enrol
 from tests.e2e.processes import PRAKTIKBOT, clean_env, run_praktikbot
 from tests.fakebotapi import FakeBotApi
+from tests.support import eventually
 
 
 async def test_run_without_token_explains_botfather(tmp_path: Path) -> None:
@@ -85,6 +86,11 @@ async def test_cli_sets_up_a_cohort_and_the_running_bot_enrols_a_user(
         PRAKTIKBOT, "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
     )
     try:
+
+        async def polling() -> bool:  # started: it has asked for updates (slow on a busy box)
+            return any(name == "getUpdates" for name, _params, _at in fake_api.calls)
+
+        await eventually(polling, timeout=60)
         user = fake_api.user(7001, first_name="Jonas")
         await enrol(user, link[1])
         code, out, err = await run_praktikbot(["people", "--cohort", "SOSU F27"], env, tmp_path)
