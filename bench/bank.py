@@ -57,7 +57,7 @@ def language(question: dict) -> str:
     """The question's language: given, or guessed as the bot guesses it."""
     if "lang" in question:
         return str(question["lang"])
-    from bot.retrieval.language import looks_english
+    from bot.retrieval.text.language import looks_english
 
     return "en" if looks_english(question["q"]) else "da"
 

@@ -28,12 +28,12 @@ from pathlib import Path
 import numpy as np
 
 from bench import bank, harness
-from bot.retrieval.embeddings import build_embeddings
-from bot.retrieval.extractive import CONFIDENCE_FEATURES, ExtractiveAnswerer
-from bot.retrieval.features import CHUNK_FEATURES, UNIT_FEATURES, Query
-from bot.retrieval.hybrid import MODES, HybridRetriever
-from bot.retrieval.index import KnowledgeIndex
-from bot.retrieval.ranker import (
+from bot.retrieval.answers.extractive import CONFIDENCE_FEATURES, ExtractiveAnswerer
+from bot.retrieval.ingest.embeddings import build_embeddings
+from bot.retrieval.ingest.index import KnowledgeIndex
+from bot.retrieval.ranking.features import CHUNK_FEATURES, UNIT_FEATURES, Query
+from bot.retrieval.ranking.hybrid import MODES, HybridRetriever
+from bot.retrieval.ranking.ranker import (
     FITTED,
     LANGUAGES,
     Calibrator,

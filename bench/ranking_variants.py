@@ -19,11 +19,11 @@ import numpy as np
 
 from bench import bank, harness
 from bench.fit_ranker import Item, chunk_group, neutral
-from bot.retrieval.embeddings import build_embeddings
-from bot.retrieval.features import CHUNK_FEATURES
-from bot.retrieval.hybrid import HybridRetriever
-from bot.retrieval.index import KnowledgeIndex
-from bot.retrieval.ranker import Group, fit_listwise
+from bot.retrieval.ingest.embeddings import build_embeddings
+from bot.retrieval.ingest.index import KnowledgeIndex
+from bot.retrieval.ranking.features import CHUNK_FEATURES
+from bot.retrieval.ranking.hybrid import HybridRetriever
+from bot.retrieval.ranking.ranker import Group, fit_listwise
 
 ROOT = Path(__file__).resolve().parents[1]
 EVIDENCE = ("ev_def", "ev_qty", "ev_date", "ev_why")

@@ -30,10 +30,10 @@ from pathlib import Path
 
 from bench import bank, harness
 from bot.i18n import gettext_for
-from bot.retrieval.embeddings import build_embeddings
-from bot.retrieval.extractive import ExtractiveAnswerer
-from bot.retrieval.hybrid import HybridRetriever
-from bot.retrieval.index import KnowledgeIndex
+from bot.retrieval.answers.extractive import ExtractiveAnswerer
+from bot.retrieval.ingest.embeddings import build_embeddings
+from bot.retrieval.ingest.index import KnowledgeIndex
+from bot.retrieval.ranking.hybrid import HybridRetriever
 from bot.services.questions.service import Asked
 from bot.tg.questions.texts import answer_message
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import yaml
 
-from bot.retrieval.language import looks_english
-from bot.retrieval.loaders import Folder, load_path, split_front_matter
+from bot.retrieval.ingest.loaders import Folder, load_path, split_front_matter
 from bot.retrieval.setup import MANAGED_PREFIX, KnowledgeBase
+from bot.retrieval.text.language import looks_english
 from bot.services.identity.coordination import slugify
 from bot.services.knowledge.types import (
     MAX_FILE_NAME,

@@ -21,12 +21,13 @@ from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
-from bot.retrieval.embeddings import build_embeddings
-from bot.retrieval.extractive import ExtractiveAnswerer
-from bot.retrieval.generative import GenerativeAnswerer, build_chat_model
-from bot.retrieval.hybrid import HybridRetriever
-from bot.retrieval.index import IngestReport, KnowledgeIndex
-from bot.retrieval.loaders import Folder
+from bot.retrieval.answers.extractive import ExtractiveAnswerer
+from bot.retrieval.answers.generative import GenerativeAnswerer, build_chat_model
+from bot.retrieval.answers.window import read_section
+from bot.retrieval.ingest.embeddings import build_embeddings
+from bot.retrieval.ingest.index import IngestReport, KnowledgeIndex
+from bot.retrieval.ingest.loaders import Folder
+from bot.retrieval.ranking.hybrid import HybridRetriever
 from bot.services.questions.knowledge import Answer, Answerer, Section
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ class KnowledgeBase:
 
     async def section(self, key: str) -> Section | None:
         """The whole section of a chunk, from the current retriever (SectionReader)."""
-        return await self.retriever.section(key)
+        return read_section(self.retriever.corpus, key)
 
     def rebuild(self) -> None:
         """Build the retriever and answerer again from what is stored, and swap them in."""

@@ -6,10 +6,10 @@ import numpy as np
 from langchain_core.documents import Document
 
 from bot.i18n import gettext_for
-from bot.retrieval.chunking import chunk_sections, sentence_documents
-from bot.retrieval.corpus import Corpus
-from bot.retrieval.index import CHUNKS, StoredChunk
-from bot.retrieval.window import WINDOW_CHARS, lines, plain_text, window
+from bot.retrieval.answers.window import WINDOW_CHARS, lines, plain_text, window
+from bot.retrieval.ingest.chunking import chunk_sections, sentence_documents
+from bot.retrieval.ingest.index import CHUNKS, StoredChunk
+from bot.retrieval.ranking.corpus import Corpus
 from bot.services.questions.knowledge import Answer, Citation
 from bot.services.questions.markdown import plain, spans
 from bot.services.questions.service import Asked

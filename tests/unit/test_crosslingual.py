@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.retrieval.crosslingual import WordTranslator, content_words, vocabulary
+from bot.retrieval.text.crosslingual import WordTranslator, content_words, vocabulary
 
 # A toy embedding space: each word sits on the axis of its meaning.
 MEANINGS = {

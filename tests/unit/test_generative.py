@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
-from bot.retrieval.generative import GenerativeAnswerer, build_chat_model
+from bot.retrieval.answers.generative import GenerativeAnswerer, build_chat_model
 from bot.services.questions.knowledge import Answer, Citation, Passage
 
 CPR = "010190-1234"

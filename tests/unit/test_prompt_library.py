@@ -117,7 +117,7 @@ def test_every_prompt_is_complete_in_danish_and_english(prompt: Prompt) -> None:
 
 
 def test_the_folder_readme_is_not_indexed_as_knowledge() -> None:
-    from bot.retrieval.loaders import knowledge_files
+    from bot.retrieval.ingest.loaders import knowledge_files
 
     knowledge = default_prompts_dir().parent
     indexed = {p.relative_to(knowledge).as_posix() for p in knowledge_files(knowledge)}

@@ -3,15 +3,18 @@ parameters match the features the code computes, and they round-trip through JSO
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bench.fit_ranker import scope_margin, threshold_for
-from bot.retrieval.extractive import CONFIDENCE_FEATURES
-from bot.retrieval.features import CHUNK_FEATURES, UNIT_FEATURES
-from bot.retrieval.hybrid import MODES
-from bot.retrieval.ranker import Fitted, Group, fit_listwise, fit_logistic, softmax
+from bot.retrieval.answers.extractive import CONFIDENCE_FEATURES
+from bot.retrieval.ranking.features import CHUNK_FEATURES, UNIT_FEATURES
+from bot.retrieval.ranking.hybrid import MODES
+from bot.retrieval.ranking.ranker import Fitted, Group, fit_listwise, fit_logistic, softmax
 
 
 def _groups(seed: int, language: str, informative: int, n: int = 60) -> list[Group]:
@@ -90,3 +93,16 @@ def test_the_packaged_parameters_fit_the_features_the_code_computes(tmp_path: Pa
     again = Fitted.load(copy)
     rows = np.random.default_rng(0).normal(size=(5, len(CHUNK_FEATURES)))
     assert np.allclose(again.chunk.score(rows, "en"), fitted.chunk.score(rows, "en"), atol=1e-4)
+
+
+def test_the_parameters_are_read_once_per_process_and_again_after_a_refit(tmp_path: Path) -> None:
+    path = tmp_path / "fitted.json"
+    Fitted.load().save(path)
+    first = Fitted.load(path)
+    assert Fitted.load(path) is first  # each retriever rebuild reuses the parsed models
+    refit = dataclasses.replace(first, scope_margin=first.scope_margin + 0.25)
+    refit.save(path)
+    os.utime(path, ns=(path.stat().st_mtime_ns + 1, path.stat().st_mtime_ns + 1_000_000))
+    again = Fitted.load(path)
+    assert again is not first
+    assert again.scope_margin == pytest.approx(first.scope_margin + 0.25)

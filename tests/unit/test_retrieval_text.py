@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.retrieval.chunking import chunk_sections, paragraphs, sentence_documents, windows
-from bot.retrieval.language import looks_english
-from bot.retrieval.lexical import coverage, ngrams, stems
-from bot.retrieval.loaders import _dehyphenate, knowledge_files, load_path
-from bot.retrieval.rerank import evidence, question_type
+from bot.retrieval.ingest.chunking import chunk_sections, paragraphs, sentence_documents, windows
+from bot.retrieval.ingest.loaders import _dehyphenate, knowledge_files, load_path
+from bot.retrieval.ranking.rerank import evidence, question_type
+from bot.retrieval.text.language import looks_english
+from bot.retrieval.text.lexical import coverage, ngrams, stems
 
 DOC = """---
 title: Testdokument

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.retrieval.chunking import units
-from bot.retrieval.lexical import stems
+from bot.retrieval.ingest.chunking import units
+from bot.retrieval.text.lexical import stems
 
 _DEFINITION = re.compile(
     r"^\s*(?:hvad|hvem)\s+(?:er|betyder|menes\s+med|forstås\s+ved)\s+(?:en\s+|et\s+)?(?P<term>.+?)\s*\??\s*$"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.retrieval.index import StoredChunk
+from bot.retrieval.ingest.index import StoredChunk
 from bot.services.questions.knowledge import Citation
 
 

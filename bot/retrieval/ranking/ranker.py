@@ -4,10 +4,11 @@ all (logistic regression on the question's best evidence). One weight vector per
 shrunk toward the weights fitted on both languages together, with the strength of that pull and
 of the L2 penalty chosen by cross-validation (bench/fit_ranker.py). No weight is set by hand.
 
-The fitted parameters live in bot/retrieval/fitted.json, written by bench/fit_ranker.py."""
+The fitted parameters live in bot/retrieval/ranking/fitted.json, written by bench/fit_ranker.py."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -80,7 +81,12 @@ class Fitted:
 
     @classmethod
     def load(cls, path: Path = FITTED) -> Fitted:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        """Read the fitted models, once per process for each version of the file."""
+        stat = path.stat()
+        return _read_fitted(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> Fitted:
         return cls(
             chunk=LinearModel.from_json(data["chunk"]),
             unit=LinearModel.from_json(data["unit"]),
@@ -267,3 +273,9 @@ def _listwise(groups: Sequence[Group], prior: np.ndarray, penalty: float) -> Obj
 
 def _logistic(x: np.ndarray, labels: np.ndarray, prior: np.ndarray, penalty: float) -> Objective:
     return lambda w: logistic_loss(w, x, labels, prior, penalty)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_fitted(path: str, _mtime_ns: int, _size: int) -> Fitted:
+    """The parsed file; the modification time and size key the cache, so a refit is read."""
+    return Fitted.parse(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -12,10 +12,10 @@ from functools import cache
 
 import numpy as np
 
-from bot.retrieval.chunking import HEAD, ITEM, ROW
-from bot.retrieval.corpus import Corpus, CorpusUnit
-from bot.retrieval.lexical import ngrams, stems
-from bot.retrieval.rerank import QuestionType, evidence
+from bot.retrieval.ingest.chunking import HEAD, ITEM, ROW
+from bot.retrieval.ranking.corpus import Corpus, CorpusUnit
+from bot.retrieval.ranking.rerank import QuestionType, evidence
+from bot.retrieval.text.lexical import ngrams, stems
 
 # Features of a candidate chunk. "gap" is the cosine minus the best cosine of the question,
 # "rr" the reciprocal rank 1/(1+rank), "norm" a BM25 score over the best BM25 score.
@@ -90,17 +90,29 @@ class Signals:
     chunk_gram: np.ndarray
     unit_stem: np.ndarray
     unit_gram: np.ndarray
+    per_chunk: dict[str, np.ndarray]  # each channel by chunk: a unit channel counts its best unit
 
-    def channels(self, corpus: Corpus) -> dict[str, np.ndarray]:
-        """Each channel's score per chunk (a unit channel counts its best unit)."""
-        return {
-            "d": self.chunk_cos,
-            "u": _best_per_chunk(self.unit_cos, corpus, -1.0),
-            "c_stem": self.chunk_stem,
-            "c_gram": self.chunk_gram,
-            "u_stem": _best_per_chunk(self.unit_stem, corpus, 0.0),
-            "u_gram": _best_per_chunk(self.unit_gram, corpus, 0.0),
-        }
+
+def signals_of(
+    corpus: Corpus,
+    chunk_cos: np.ndarray,
+    unit_cos: np.ndarray,
+    chunk_stem: np.ndarray,
+    chunk_gram: np.ndarray,
+    unit_stem: np.ndarray,
+    unit_gram: np.ndarray,
+) -> Signals:
+    """Every channel's scores, with each channel per chunk (a unit channel counts its best
+    unit) worked out once per question."""
+    channels = {
+        "d": chunk_cos,
+        "u": _best_per_chunk(unit_cos, corpus, -1.0),
+        "c_stem": chunk_stem,
+        "c_gram": chunk_gram,
+        "u_stem": _best_per_chunk(unit_stem, corpus, 0.0),
+        "u_gram": _best_per_chunk(unit_gram, corpus, 0.0),
+    }
+    return Signals(chunk_cos, unit_cos, chunk_stem, chunk_gram, unit_stem, unit_gram, channels)
 
 
 def word_groups(
@@ -168,12 +180,14 @@ class FeatureBuilder:
         unit_cos = _cosines(corpus.unit_vectors, vector, len(corpus.units))
         chunk_stem, chunk_gram = corpus.chunk_lexical.scores(query.lexical)
         unit_stem, unit_gram = corpus.unit_lexical.scores(query.lexical)
-        return Signals(chunk_cos, unit_cos, chunk_stem, chunk_gram, unit_stem, unit_gram)
+        return signals_of(
+            corpus, chunk_cos, unit_cos, chunk_stem, chunk_gram, unit_stem, unit_gram
+        )
 
     def candidates(self, signals: Signals, per_channel: int) -> list[int]:
         """Union of each channel's best chunks."""
         chosen: dict[int, None] = {}
-        for name, scores in signals.channels(self.corpus).items():
+        for name, scores in signals.per_chunk.items():
             if not len(scores):
                 continue
             top = np.argsort(-scores, kind="stable")[:per_channel]
@@ -184,7 +198,7 @@ class FeatureBuilder:
     def chunk_features(self, query: Query, signals: Signals, chosen: Sequence[int]) -> np.ndarray:
         """One row of CHUNK_FEATURES per chosen chunk."""
         corpus = self.corpus
-        channels = signals.channels(corpus)
+        channels = signals.per_chunk
         ranks = {name: _ranks(scores) for name, scores in channels.items()}
         best = {
             name: float(scores.max()) if len(scores) else 0.0 for name, scores in channels.items()

@@ -4,9 +4,10 @@ about WINDOW_CHARS characters; and a whole section for "read more"."""
 
 from __future__ import annotations
 
-from bot.retrieval.chunking import HEAD, ITEM, ROW, TEXT
-from bot.retrieval.corpus import Corpus, CorpusUnit
-from bot.services.questions.knowledge import AnswerLine
+from bot.retrieval.ingest.chunking import HEAD, ITEM, ROW, TEXT
+from bot.retrieval.ranking.corpus import Corpus, CorpusUnit
+from bot.retrieval.ranking.hits import citation
+from bot.services.questions.knowledge import AnswerLine, Section
 from bot.services.questions.markdown import plain
 
 WINDOW_CHARS = 600
@@ -108,3 +109,12 @@ def plain_text(answer_lines: tuple[AnswerLine, ...]) -> str:
             text = "• " + text.replace("; ", " — ") if line.kind == ROW else "• " + text
         out.append(text)
     return "\n".join(out)
+
+
+def read_section(corpus: Corpus, key: str) -> Section | None:
+    """The whole section of the chunk with this key, as lines (for "read more")."""
+    position = corpus.by_key.get(key)
+    if position is None:
+        return None
+    first = corpus.chunks[corpus.section_of(position)[0]]
+    return Section(citation(first), lines(corpus, corpus.section_units(position), None))

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.retrieval.chunking import TEXT, chunk_units, units
-from bot.retrieval.index import CHUNKS, SENTENCES, KnowledgeIndex, StoredChunk
-from bot.retrieval.lexical import LexicalIndex, ngrams, stems
+from bot.retrieval.ingest.chunking import TEXT, chunk_units, units
+from bot.retrieval.ingest.index import CHUNKS, SENTENCES, KnowledgeIndex, StoredChunk
+from bot.retrieval.text.lexical import LexicalIndex, ngrams, stems
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,7 @@ class Corpus:
     unit_offsets: np.ndarray  # where each chunk's units start (they are contiguous)
     sections: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     by_key: dict[str, int] = field(default_factory=dict)
+    scope_names: tuple[str, ...] = ()  # every scope with documents, sorted
 
     @classmethod
     def load(cls, index: KnowledgeIndex) -> Corpus:
@@ -126,6 +127,7 @@ class Corpus:
             unit_offsets=np.array([units[0] if units else -1 for units in per_chunk]),
             sections=sections,
             by_key=by_key,
+            scope_names=tuple(sorted({str(c.metadata.get("scope", "all")) for c in chunks})),
         )
 
     def section_of(self, chunk: int) -> list[int]:
@@ -138,7 +140,7 @@ class Corpus:
 
     def scopes(self) -> list[str]:
         """Every scope with documents."""
-        return sorted(set(self.chunk_scopes.tolist()))
+        return list(self.scope_names)
 
 
 def _section_key(chunk: StoredChunk) -> tuple[str, str]:

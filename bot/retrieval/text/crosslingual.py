@@ -20,7 +20,7 @@ import numpy as np
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 from langchain_core.embeddings import Embeddings
 
-from bot.retrieval.lexical import stems
+from bot.retrieval.text.lexical import stems
 
 MIN_LETTERS = 4  # Danish words shorter than this are function words or abbreviations
 NEIGHBOURS = 3  # Danish words taken per English word at most ...

@@ -1,9 +1,9 @@
 """Hybrid retrieval: every chunk and unit of the corpus is scored by six channels (e5 cosine
 and Danish BM25 over stems and over character n-grams, for chunks and for their units); the
 best of each channel become candidates, and a linear model fitted on the tune questions
-(bot/retrieval/ranker.py) ranks them from the channel scores, how much of the question a
+(bot/retrieval/ranking/ranker.py) ranks them from the channel scores, how much of the question a
 unit covers, and the form of answer asked for. English questions also search the Danish
-words nearest to theirs (bot/retrieval/crosslingual.py).
+words nearest to theirs (bot/retrieval/text/crosslingual.py).
 
 Candidates come from every scope, so the answerer can see when the best passage stands in a
 document the asker may not read (another department's guide) and say "I don't know" rather
@@ -17,17 +17,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.retrieval.corpus import Corpus
-from bot.retrieval.crosslingual import WordTranslator
-from bot.retrieval.features import CHUNK_FEATURES, FeatureBuilder, Query, Signals, word_groups
-from bot.retrieval.hits import Hit, citation
-from bot.retrieval.index import KnowledgeIndex
-from bot.retrieval.language import looks_english
-from bot.retrieval.lexical import stems
-from bot.retrieval.ranker import Fitted, softmax
-from bot.retrieval.rerank import question_type
-from bot.retrieval.window import lines
-from bot.services.questions.knowledge import Passage, Section
+from bot.retrieval.ingest.index import KnowledgeIndex
+from bot.retrieval.ranking.corpus import Corpus
+from bot.retrieval.ranking.features import (
+    CHUNK_FEATURES,
+    FeatureBuilder,
+    Query,
+    Signals,
+    word_groups,
+)
+from bot.retrieval.ranking.hits import Hit, citation
+from bot.retrieval.ranking.ranker import Fitted, softmax
+from bot.retrieval.ranking.rerank import question_type
+from bot.retrieval.text.crosslingual import WordTranslator
+from bot.retrieval.text.language import looks_english
+from bot.retrieval.text.lexical import stems
+from bot.services.questions.knowledge import Passage
 
 MODES = ("hybrid", "bm25", "dense")
 PER_CHANNEL = 20
@@ -75,19 +80,6 @@ class HybridRetriever:
     def scopes(self) -> list[str]:
         """Return every scope present in the index."""
         return self.corpus.scopes()
-
-    async def section(self, key: str) -> Section | None:
-        """The whole section of the chunk with this key, as lines (SectionReader)."""
-        return self.section_now(key)
-
-    def section_now(self, key: str) -> Section | None:
-        """The whole section of the chunk with this key, as lines (for "read more")."""
-        position = self.corpus.by_key.get(key)
-        if position is None:
-            return None
-        units = self.corpus.section_units(position)
-        first = self.corpus.chunks[self.corpus.section_of(position)[0]]
-        return Section(citation(first), lines(self.corpus, units, None))
 
     def idf(self, stem: str) -> float:
         """Inverse unit frequency of a stem in the knowledge base."""

@@ -2,7 +2,7 @@
 LangChain's indexing API and a record manager, so unchanged documents are never embedded
 again and removed documents leave the index. Beside chunks and their sentences, a third
 collection holds the Danish vocabulary of the indexed text (one word per entry), which
-translates English questions word by word (bot/retrieval/crosslingual.py).
+translates English questions word by word (bot/retrieval/text/crosslingual.py).
 
 Every ingestion that changes something writes a new version stamp into the chunk
 collection's metadata, where every process using the index (the bot, `praktikbot ingest`,
@@ -30,9 +30,9 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.indexing import index as sync_index
 
-from bot.retrieval.chunking import MAX_WORDS, chunk_sections, sentence_documents
-from bot.retrieval.crosslingual import vocabulary
-from bot.retrieval.loaders import Folder, folder_of, knowledge_files, load_path
+from bot.retrieval.ingest.chunking import MAX_WORDS, chunk_sections, sentence_documents
+from bot.retrieval.ingest.loaders import Folder, folder_of, knowledge_files, load_path
+from bot.retrieval.text.crosslingual import vocabulary
 
 log = logging.getLogger(__name__)
 CHUNKS = "knowledge_chunks"

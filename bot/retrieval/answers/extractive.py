@@ -1,7 +1,7 @@
 """Extractive answers: the passage window around the unit that answers, cited; or an
 abstention when the evidence is weak or the answer would stand in a document the asker may not
 read. No language model is involved; the unit chosen and the decision to answer come from
-models fitted on the tune questions (bot/retrieval/ranker.py)."""
+models fitted on the tune questions (bot/retrieval/ranking/ranker.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.retrieval.features import UNIT_FEATURES
-from bot.retrieval.hits import citation
-from bot.retrieval.hybrid import HybridRetriever, Ranking
-from bot.retrieval.lexical import stems
-from bot.retrieval.ranker import softmax
-from bot.retrieval.window import lines, plain_text, window
+from bot.retrieval.answers.window import lines, plain_text, window
+from bot.retrieval.ranking.features import UNIT_FEATURES
+from bot.retrieval.ranking.hits import citation
+from bot.retrieval.ranking.hybrid import HybridRetriever, Ranking
+from bot.retrieval.ranking.ranker import softmax
+from bot.retrieval.text.lexical import stems
 from bot.services.questions.knowledge import (
     SCOPE_ALL,
     AbstainReason,

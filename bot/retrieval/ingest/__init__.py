@@ -1,0 +1,1 @@
+"""Getting documents in: loading files, chunking them into sections and units, the index."""

@@ -1,0 +1,1 @@
+"""Finding the passage: the corpus, features, the fitted ranker and the hybrid retriever."""
