@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 
 from bot.services.identity.access import Actor
 from bot.services.identity.awaiting import AwaitKind, awaiting
-from bot.services.identity.coordination import CoordinationService
-from bot.services.identity.domain import Profession, Role
+from bot.services.identity.domain import Role
 from bot.services.kernel.errors import ContainsCpr, NotAllowed, NotFound
 from bot.services.knowledge.faq import faq_document
 from bot.services.knowledge.service import KnowledgeService, KnowledgeUnavailable
@@ -26,13 +24,13 @@ from bot.services.knowledge.types import (
     check_file,
     short_ref,
 )
-from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
 from bot.services.questions.knowledge import Answer
 from bot.services.questions.service import QuestionService
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 from tests.unit.fakes_broadcasts import FakeOutbox
 from tests.unit.fakes_knowledge import FakeLibrary
+from tests.unit.wards import two_wards
 
 CLI = Actor.cli()
 STUDENT, OTHER_STUDENT, COORDINATOR, OTHER_COORDINATOR, SUPERVISOR, ADMIN = 1, 2, 3, 4, 5, 9
@@ -65,31 +63,14 @@ async def world(clock: ManualClock) -> World:
     K1 (its coordinator); an operator."""
     uow = FakeUowFactory()
     outbox = FakeOutbox(uow.store)
-    coordination = CoordinationService(uow, outbox, clock)
-    enrolment = EnrolmentService(uow, clock, default_timezone="Europe/Copenhagen")
-    cohorts = []
-    for ward in ("Medicinsk M2", "Kirurgisk K1"):
-        await coordination.create_department(CLI, ward, "Region Hovedstaden")
-        cohort = await coordination.create_cohort(
-            CLI,
-            name=f"Hold {ward}",
-            department_ref=ward,
-            profession=Profession.NURSING,
-            starts_on=date(2027, 2, 1),
-            ends_on=date(2027, 6, 30),
-        )
-        cohorts.append(cohort.id)
-    for telegram_id, cohort_id, role in (
-        (STUDENT, cohorts[0], Role.STUDENT),
-        (OTHER_STUDENT, cohorts[0], Role.STUDENT),
-        (COORDINATOR, cohorts[0], Role.COORDINATOR),
-        (SUPERVISOR, cohorts[0], Role.SUPERVISOR),
-        (OTHER_COORDINATOR, cohorts[1], Role.COORDINATOR),
-    ):
-        code = (await coordination.create_invite(CLI, cohort_id, role)).code
-        language = "en" if telegram_id == OTHER_STUDENT else "da"
-        result = await enrolment.enrol(telegram_id, code, language=language, display_name="X")
-        assert isinstance(result, Enrolled)
+    cast = [
+        (STUDENT, 0, Role.STUDENT),
+        (OTHER_STUDENT, 0, Role.STUDENT),
+        (COORDINATOR, 0, Role.COORDINATOR),
+        (SUPERVISOR, 0, Role.SUPERVISOR),
+        (OTHER_COORDINATOR, 1, Role.COORDINATOR),
+    ]
+    cohorts, _people = await two_wards(uow, outbox, clock, cast, english=[OTHER_STUDENT])
     library = FakeLibrary()
     knowledge = KnowledgeService(uow, outbox, clock, library, [ADMIN])
     questions = QuestionService(uow, outbox, clock, Abstaining(), [ADMIN])

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.services.identity.access import Actor
-from bot.services.identity.coordination import CoordinationService
-from bot.services.identity.domain import GapReason, Profession, Role
+from bot.services.identity.domain import GapReason, Role
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
-from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
 from bot.services.privacy.service import PrivacyService
 from bot.services.questions.knowledge import Answer, Citation
 from bot.services.questions.service import AWAITING_QUESTION, QuestionService
@@ -20,6 +18,7 @@ from bot.tg.delivery.choices import reply_markup
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
 from tests.unit.fakes_broadcasts import FakeOutbox
+from tests.unit.wards import two_wards
 
 CLI = Actor.cli()
 STUDENT, OTHER_STUDENT, COORDINATOR, OTHER_COORDINATOR, ADMIN, STRANGER = 1, 2, 3, 4, 9, 77
@@ -62,34 +61,14 @@ async def setup(clock: ManualClock) -> Setup:
     """Create two cohorts in two departments, students, coordinators and an admin."""
     uow = FakeUowFactory()
     outbox = FakeOutbox(uow.store)
-    coordination = CoordinationService(uow, outbox, clock)
-    enrolment = EnrolmentService(uow, clock, default_timezone="Europe/Copenhagen")
-    cohorts = []
-    for ward in ("Medicinsk M2", "Kirurgisk K1"):
-        await coordination.create_department(CLI, ward, "Region Hovedstaden")
-        cohort = await coordination.create_cohort(
-            CLI,
-            name=f"Hold {ward}",
-            department_ref=ward,
-            profession=Profession.NURSING,
-            starts_on=date(2027, 2, 1),
-            ends_on=date(2027, 6, 30),
-        )
-        cohorts.append(cohort.id)
     cast = [
-        (STUDENT, cohorts[0], Role.STUDENT),
-        (OTHER_STUDENT, cohorts[0], Role.STUDENT),
-        (COORDINATOR, cohorts[0], Role.COORDINATOR),
-        (OTHER_COORDINATOR, cohorts[1], Role.COORDINATOR),
-        (ADMIN, cohorts[1], Role.SUPERVISOR),
+        (STUDENT, 0, Role.STUDENT),
+        (OTHER_STUDENT, 0, Role.STUDENT),
+        (COORDINATOR, 0, Role.COORDINATOR),
+        (OTHER_COORDINATOR, 1, Role.COORDINATOR),
+        (ADMIN, 1, Role.SUPERVISOR),
     ]
-    ids = {}
-    for telegram_id, cohort_id, role in cast:
-        code = (await coordination.create_invite(CLI, cohort_id, role)).code
-        language = "en" if telegram_id == OTHER_COORDINATOR else "da"
-        result = await enrolment.enrol(telegram_id, code, language=language, display_name="X")
-        assert isinstance(result, Enrolled)
-        ids[telegram_id] = result.person.id
+    cohorts, ids = await two_wards(uow, outbox, clock, cast, english=[OTHER_COORDINATOR])
     answerer = FakeAnswerer()
     questions = QuestionService(uow, outbox, clock, answerer, admin_telegram_ids=[ADMIN])
     return Setup(uow, outbox, clock, answerer, questions, cohorts[0], cohorts[1], ids)
