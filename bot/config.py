@@ -6,6 +6,7 @@ import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -204,6 +205,21 @@ class Settings(BaseSettings):
         if self.telegram_bot_token is None:
             return None
         return self.telegram_bot_token.get_secret_value().strip() or None
+
+    def secrets(self) -> list[str]:
+        """Every secret in the settings, as plain text: what a log line must never hold."""
+        found = [
+            value.get_secret_value()
+            for value in (
+                self.telegram_bot_token,
+                self.webhook_secret,
+                self.embeddings_api_key,
+                self.llm_api_key,
+            )
+            if value is not None
+        ]
+        password = urlsplit(self.resolved_database_url).password
+        return [s.strip() for s in [*found, str(password or "")] if s.strip()]
 
     @property
     def webhook_path(self) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 from bot.cli import admin, broadcasts, knowledge, questions, reflection, reports
 from bot.cli.running import MISSING_TOKEN, dispatch, serve
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
 from bot.services.identity.domain import Profession, Role
 from bot.services.kernel.errors import ServiceError
 
@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    _configure_logging(settings)
+    configure_logging(settings.log_level, settings.secrets())
     try:
         if args.command in ("run", "dispatch"):
             if settings.token is None:
@@ -124,14 +124,3 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     )
     handler = commands[(args.command, getattr(args, "action", None))]
     return await handler(args, settings)
-
-
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request URL, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # a line per index it builds

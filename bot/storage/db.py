@@ -16,15 +16,33 @@ from sqlalchemy.ext.asyncio import (
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create an async engine; SQLite gets WAL, foreign keys, a busy timeout and files only
+    their owner can read. Statement parameters are never part of an error's text (they hold
+    what people wrote), so a failed insert logs the statement, not the reflection."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+            _private_file(Path(parsed.database))
+        engine = create_async_engine(
+            url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
+    return create_async_engine(
+        url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10
+    )
+
+
+def _private_file(database: Path) -> None:
+    """Create the database's folder (0700) and file (0600) for their owner alone; SQLite's
+    -wal and -shm files take the database file's mode."""
+    folder = database.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+    if not database.exists():
+        database.touch(mode=0o600)
+    if database.stat().st_mode & 0o077:
+        database.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

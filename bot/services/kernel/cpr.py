@@ -51,3 +51,8 @@ def find_cpr_numbers(text: str) -> list[str]:
 def contains_cpr(text: str) -> bool:
     """Return whether text holds a plausible CPR number."""
     return bool(find_cpr_numbers(text))
+
+
+def redact_cpr(text: str, replacement: str = "[CPR]") -> str:
+    """Return text with every plausible CPR number replaced."""
+    return _CANDIDATE.sub(lambda m: replacement if _is_cpr(*m.groups()) else m.group(0), text)
