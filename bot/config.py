@@ -23,6 +23,17 @@ class BotMode(StrEnum):
     WEBHOOK = "webhook"
 
 
+def _private_endpoint(url: str) -> bool:
+    """Whether sending to the URL keeps data safe in transit: https, or this machine."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    host = (parts.hostname or "").lower()
+    return parts.scheme == "http" and (
+        host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of Praktikbot; the README's configuration table mirrors this class."""
 
@@ -85,6 +96,9 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout: float = Field(default=20.0, gt=0, le=300)
+    # Questions and passages go to these endpoints: plain http only on this machine, or when
+    # the operator says so (e.g. an Ollama container on a private compose network).
+    allow_http_endpoints: bool = False
 
     @field_validator("timezone")
     @classmethod
@@ -168,6 +182,16 @@ class Settings(BaseSettings):
                 raise ValueError("WEB_PORT must not be 0 when BOT_MODE=webhook")
         if self.llm_provider != "none" and not self.llm_model:
             raise ValueError("LLM_MODEL is required when LLM_PROVIDER is set")
+        for name, url in (
+            ("LLM_BASE_URL", self.llm_base_url),
+            ("EMBEDDINGS_BASE_URL", self.embeddings_base_url),
+        ):
+            if url and not self.allow_http_endpoints and not _private_endpoint(url):
+                raise ValueError(
+                    f"{name} must be an https URL (questions and passages are sent there); "
+                    "plain http is accepted for this machine (localhost) or with "
+                    "ALLOW_HTTP_ENDPOINTS=true"
+                )
         return self
 
     @property

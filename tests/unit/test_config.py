@@ -64,3 +64,23 @@ def test_webhook_path_comes_from_the_url() -> None:
         bot_mode="webhook", webhook_url="https://bot.example.dk/hook/tg", webhook_secret="s3cr3t"
     )
     assert settings.webhook_path == "/hook/tg"
+
+
+@pytest.mark.parametrize("key", ["llm_base_url", "embeddings_base_url"])
+def test_remote_endpoints_must_be_https(key: str) -> None:
+    with pytest.raises(ConfigError, match=key.upper()):
+        _settings(**{key: "http://llm.hospital.example/v1"})
+    assert getattr(_settings(**{key: "https://llm.hospital.example/v1"}), key)
+    assert getattr(_settings(**{key: "http://localhost:11434"}), key)  # this machine
+    assert getattr(_settings(**{key: "http://127.0.0.1:11434"}), key)
+    allowed = _settings(**{key: "http://ollama:11434", "allow_http_endpoints": True})
+    assert getattr(allowed, key) == "http://ollama:11434"
+
+
+def test_secrets_lists_every_secret_for_the_log_filter() -> None:
+    settings = _settings(
+        telegram_bot_token="123456:tok-en",
+        llm_api_key="sk-llm-key",
+        database_url="postgresql://u:db-pass-word@db/praktikbot",
+    )
+    assert set(settings.secrets()) == {"123456:tok-en", "sk-llm-key", "db-pass-word"}

@@ -30,7 +30,7 @@ from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import whoami
 from bot.tg.kit.menu import Audience, register_commands
-from bot.tg.kit.render import edit_or_send, keyboard, reply
+from bot.tg.kit.render import edit_or_send, esc, keyboard, reply
 from bot.tg.reflection.texts import CPR_IN_ANSWER
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -62,7 +62,7 @@ async def _show(update: Update, result: Result, _: Gettext) -> None:
         await reply(
             update,
             _("Thank you! Your feedback is on its way to {name}. ⏱").format(
-                name=result.student.display_name
+                name=esc(result.student.display_name)
             ),
         )
     else:
@@ -116,7 +116,7 @@ async def student_button(update: Update, context: BotContext) -> None:
             await edit_or_send(
                 update,
                 _("Sent to {name}. I will tell you when the feedback comes. 📨").format(
-                    name=supervisor.display_name
+                    name=esc(supervisor.display_name)
                 ),
             )
             return
@@ -197,7 +197,7 @@ async def _pass_to(update: Update, context: BotContext, fields: list[str], _: Ge
     await edit_or_send(
         update,
         _("Passed on to {name}. The student has been told. Thank you!").format(
-            name=colleague.display_name
+            name=esc(colleague.display_name)
         ),
     )
 
@@ -232,7 +232,9 @@ async def _request_action(
     else:
         name = await supervisors.decline(tid, request_id)
         await query.answer()
-        await edit_or_send(update, _("Declined. I have told {name} kindly.").format(name=name))
+        await edit_or_send(
+            update, _("Declined. I have told {name} kindly.").format(name=esc(name))
+        )
 
 
 def _markup(payload: dict) -> InlineKeyboardMarkup:
