@@ -11,13 +11,13 @@ from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.scheduler.jobs import FEEDBACK_JOB
 from bot.services.identity.domain import Role
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.identity.models import AuditRow
-from bot.storage.pulse.models import PulseResponseRow
+from bot.storage.pulse.models import PulseBallotRow, PulseTallyRow
 from tests.e2e.conftest import World
 from tests.e2e.flows import enrol
 from tests.e2e.pulse_seed import EXPECTED_LINES, seed_feedback_and_conversations
@@ -84,8 +84,16 @@ class Pulse:
         return (await self.karin.expect_text("Status for Sygeplejersker F27")).text
 
     async def scores(self) -> int:
+        """Scores stored, waiting in the ballot box or counted."""
+        waiting, counted = await self.stored()
+        return waiting + counted
+
+    async def stored(self) -> tuple[int, int]:
+        """(ballots waiting, answers counted into the tallies)."""
         async with self.runtime.engine.connect() as conn:
-            return len((await conn.execute(select(PulseResponseRow.id))).all())
+            waiting = await conn.scalar(select(func.count()).select_from(PulseBallotRow))
+            counted = await conn.scalar(select(func.sum(PulseTallyRow.answers)))
+        return int(waiting or 0), int(counted or 0)
 
 
 async def _toasts(user: SimUser, press: Awaitable[object], count: int = 1) -> list[str]:
@@ -218,9 +226,10 @@ async def _answers(pulse: Pulse) -> None:
     assert "Thank you. Your answer is counted" in await _answer(s["emma"], 5)
     for name, score in (("nat", 3), ("sofie", 4)):
         await _answer(s[name], score)
-    assert await pulse.scores() == 4
+    assert await pulse.stored() == (4, 0)  # waiting in the ballot box, counted by no one
     assert "Uge fra 08-03-2027: færre end 5 svar" in await pulse.status()
     await _answer(s["ali"], 2)
+    assert await pulse.stored() == (0, 5)  # counted together, in a transaction of their own
     text = await pulse.status()
     assert "Uge fra 08-03-2027: 5 svar, gennemsnit 3,6" in text
     assert "Svar pr. point: 1: 0 · 2: 1 · 3: 1 · 4: 2 · 5: 1" in text

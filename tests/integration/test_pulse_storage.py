@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.services.identity.domain import Profession, Role
 from bot.services.pulse.types import PulseAsk, PulseRecipient
-from bot.storage.pulse.models import PulseAskRow, PulseResponseRow
+from bot.storage.pulse.models import PulseAskRow, PulseBallotRow, PulseTallyRow
 from bot.storage.uow import SqlUnitOfWorkFactory
 
 NOW = datetime(2027, 3, 11, 11, 0, tzinfo=UTC)
@@ -112,14 +113,97 @@ async def test_two_racing_presses_count_once(
         assert not await uow.pulse.record(p["ida"], WEEK, 5)
         assert not await uow.pulse.record(p["bo"], WEEK, 5)  # never asked
         found = await uow.pulse.distribution(cohorts["on"], WEEK, WEEK)
-        assert sum(found[WEEK].values()) == 1
         assert (await uow.pulse.ask(p["ida"], WEEK)).answered  # type: ignore[union-attr]
+        assert found == {}  # one ballot waits; nothing is counted alone
     async with engine.connect() as conn:
-        assert await conn.scalar(select(func.count()).select_from(PulseResponseRow)) == 1
+        assert await conn.scalar(select(func.count()).select_from(PulseBallotRow)) == 1
         assert await conn.scalar(select(func.count()).select_from(PulseAskRow)) == 1
-    assert {c.name for c in PulseResponseRow.__table__.columns} == {
-        "id",
+    assert {c.name for c in PulseBallotRow.__table__.columns} == {
+        "token",
         "cohort_id",
         "week_start",
         "score",
     }
+    assert {c.name for c in PulseTallyRow.__table__.columns} == {
+        "cohort_id",
+        "week_start",
+        "score",
+        "answers",
+    }
+
+
+async def _many_students(factory: SqlUnitOfWorkFactory, count: int) -> tuple[int, list[int]]:
+    async with factory() as uow:
+        org = await uow.organisations.get_or_create_organisation("Region H")
+        dept = await uow.organisations.add_department(org.id, "M3", "m3")
+        cohort = await uow.cohorts.add(
+            dept.id, "F27", Profession.NURSING, date(2027, 2, 1), date(2027, 6, 30)
+        )
+        people = []
+        for index in range(count):
+            person = await uow.people.add(5000 + index, f"s{index}", "da", CPH, NOW)
+            await uow.memberships.add(person.id, cohort.id, Role.STUDENT)
+            people.append(person.id)
+        await uow.pulse.set_enabled(cohort.id, True)
+        await uow.pulse.add_asks([PulseAsk(p, WEEK, cohort.id, NOW) for p in people])
+        await uow.commit()
+    return cohort.id, people
+
+
+async def _answer(factory: SqlUnitOfWorkFactory, person: int, score: int, mix: bool) -> None:
+    async with factory() as uow:
+        assert await uow.pulse.record(person, WEEK, score)
+        await uow.commit()
+    if mix:
+        async with factory() as uow:
+            await uow.pulse.mix(5, date(2027, 1, 1))
+            await uow.commit()
+
+
+async def test_ballots_are_counted_five_at_a_time(uow_factory: SqlUnitOfWorkFactory) -> None:
+    cohort, people = await _many_students(uow_factory, 12)
+    for index, person in enumerate(people[:4]):
+        await _answer(uow_factory, person, 1 + index % 5, mix=True)
+    async with uow_factory() as uow:
+        assert await uow.pulse.distribution(cohort, WEEK, WEEK) == {}
+    await _answer(uow_factory, people[4], 4, mix=True)
+    for person in people[5:8]:
+        await _answer(uow_factory, person, 4, mix=True)  # three more wait for two others
+    async with uow_factory() as uow:
+        assert await uow.pulse.distribution(cohort, WEEK, WEEK) == {WEEK: {1: 1, 2: 1, 3: 1, 4: 2}}
+        # After the week, what still waits is counted (figures under 5 stay withheld).
+        assert await uow.pulse.mix(5, date(2027, 3, 16)) == 3
+        assert await uow.pulse.mix(5, date(2027, 3, 16)) == 0
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.pulse.distribution(cohort, WEEK, WEEK) == {WEEK: {1: 1, 2: 1, 3: 1, 4: 5}}
+
+
+async def test_a_counted_score_shares_no_transaction_with_its_ask(
+    uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
+) -> None:
+    """On PostgreSQL, a row's `xmin` is the transaction that wrote it: the ask flipped in an
+    answer's transaction must not share it with any counted score."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("transaction ids are PostgreSQL's (SQLite has no xmin)")
+    cohort, people = await _many_students(uow_factory, 10)
+    for index, person in enumerate(people):
+        await _answer(uow_factory, person, 1 + index % 5, mix=True)
+    async with engine.connect() as conn:
+        asks = {
+            row[0]
+            for row in await conn.execute(
+                text("SELECT xmin::text FROM pulse_ask WHERE cohort_id = :c"), {"c": cohort}
+            )
+        }
+        tallies = {
+            row[0]
+            for row in await conn.execute(
+                text("SELECT xmin::text FROM pulse_tally WHERE cohort_id = :c"), {"c": cohort}
+            )
+        }
+        waiting = await conn.scalar(select(func.count()).select_from(PulseBallotRow))
+    assert len(asks) == 10  # each answer flipped its ask in a transaction of its own
+    assert tallies
+    assert not asks & tallies
+    assert waiting == 0

@@ -74,6 +74,7 @@ async def _pulse(factory: SqlUnitOfWorkFactory, cohort: int, people: list[int]) 
             for person, score in zip(people, scores, strict=False):
                 await uow.pulse.add_asks([PulseAsk(person, week, cohort, NOW)])
                 assert await uow.pulse.record(person, week, score)
+        await uow.pulse.mix(5, date.max)  # every ballot counted, as after the weeks
         await uow.commit()
 
 

@@ -17,7 +17,8 @@ class FakePulse:
     def __init__(self, store: Any) -> None:
         self.s = store
         # Created here, before the unit of work snapshots the store, so rollback covers them.
-        for name, empty in (("pulse_on", set), ("pulse_asks", dict), ("pulse_scores", list)):
+        names = (("pulse_on", set), ("pulse_asks", dict), ("pulse_ballots", list))
+        for name, empty in (*names, ("pulse_scores", list)):
             if not hasattr(store, name):
                 setattr(store, name, empty())
 
@@ -80,8 +81,23 @@ class FakePulse:
         if ask is None or ask.answered:
             return False
         self.s.pulse_asks[(person_id, week_start)] = dataclasses.replace(ask, answered=True)
-        self.s.pulse_scores.append((ask.cohort_id, week_start, score))
+        self.s.pulse_ballots = [*self.s.pulse_ballots, (ask.cohort_id, week_start, score)]
         return True
+
+    async def mix(self, min_batch: int, closed_before: date) -> int:
+        """Count each cohort-week's ballots once enough wait or the week has closed."""
+        groups: dict[tuple[int, date], list[tuple[int, date, int]]] = {}
+        for ballot in self.s.pulse_ballots:
+            groups.setdefault((ballot[0], ballot[1]), []).append(ballot)
+        ready = [
+            ballots
+            for (_cohort, week), ballots in groups.items()
+            if len(ballots) >= min_batch or week < closed_before
+        ]
+        counted = [b for ballots in ready for b in ballots]
+        self.s.pulse_ballots = [b for b in self.s.pulse_ballots if b not in counted]
+        self.s.pulse_scores = [*self.s.pulse_scores, *counted]
+        return len(counted)
 
     async def distribution(
         self, cohort_id: int, first_week: date, last_week: date

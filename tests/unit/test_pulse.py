@@ -112,7 +112,13 @@ async def test_one_answer_per_person_and_week(place: Place) -> None:
     answer = place.service.answer
     assert await answer(place.telegram("ida"), WEEK, 4) is PulseOutcome.COUNTED
     assert await answer(place.telegram("ida"), WEEK, 2) is PulseOutcome.ALREADY
-    assert place.uow.store.pulse_scores == [(place.on, WEEK, 4)]  # no person with the score
+    assert place.uow.store.pulse_ballots == [(place.on, WEEK, 4)]  # no person with the score
+    assert place.uow.store.pulse_scores == []  # one answer alone is never counted
+    async with place.uow() as tx:
+        assert await tx.pulse.distribution(place.on, WEEK, WEEK) == {}
+    place.clock.set(datetime(2027, 3, 17, 11, 0, tzinfo=UTC))  # the week after next begins
+    await place.service.tick()  # a closed week's ballots are counted, however few
+    assert place.uow.store.pulse_ballots == []
     async with place.uow() as tx:
         assert await tx.pulse.distribution(place.on, WEEK, WEEK) == {WEEK: {4: 1}}
 
@@ -133,6 +139,7 @@ async def test_forged_answers_are_refused(place: Place, who: str, week: date, sc
     assert await place.service.answer(place.telegram(who), week, score) is PulseOutcome.INVALID
     assert await place.service.answer(999_999, WEEK, 3) is PulseOutcome.INVALID
     assert place.uow.store.pulse_scores == []
+    assert place.uow.store.pulse_ballots == []
 
 
 async def test_an_answer_after_the_week_is_over_is_refused(place: Place) -> None:
@@ -142,7 +149,7 @@ async def test_an_answer_after_the_week_is_over_is_refused(place: Place) -> None
     assert await place.service.answer(place.telegram("ida"), WEEK, 5) is PulseOutcome.COUNTED
     place.clock.set(datetime(2027, 3, 14, 23, 0, tzinfo=UTC))  # Monday 00:00
     assert await place.service.answer(place.telegram("night"), WEEK, 5) is PulseOutcome.CLOSED
-    assert len(place.uow.store.pulse_scores) == 1
+    assert len(place.uow.store.pulse_ballots) == 1
     place.clock.set(datetime(2027, 3, 18, 11, 0, tzinfo=UTC))  # next Thursday: asked again
     assert await place.service.tick() == 2
 

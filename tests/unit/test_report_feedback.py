@@ -49,6 +49,7 @@ async def _answer_pulse(uow: FakeUowFactory, cohort_id: int) -> None:
             for person, score in enumerate(scores, start=1000):
                 await tx.pulse.add_asks([PulseAsk(person, week, cohort_id, NOW)])
                 assert await tx.pulse.record(person, week, score)
+        await tx.pulse.mix(5, date.max)  # every ballot counted, as after the weeks
         await tx.commit()
 
 

@@ -7,7 +7,11 @@ pulse-enabled cohort whose placement is running gets the question once through t
 question can be answered until the week is over.
 
 One answer per person and week: the ask is flipped to answered with a compare-and-set and
-the score stored without the person in the same transaction. Scores are never logged.
+the score dropped, without the person, as a ballot in the same transaction. Every tick counts
+a cohort-week's ballots into its tallies in one transaction of its own once at least
+`MIX_BATCH` wait (or the week has closed), so a counted score cannot be joined to a person by
+transaction, time or id order; ballots still waiting are shown to no one (figures about
+fewer than five people are withheld anyway). Scores are never logged.
 """
 
 from __future__ import annotations
@@ -31,8 +35,11 @@ from bot.services.pulse.types import SCORES, PulseAsk, PulseOutcome, PulseRecipi
 
 log = logging.getLogger(__name__)
 BATCH = 500
+# Ballots are counted into the tallies this many at a time (the figures' own threshold).
+MIX_BATCH = 5
 MAX_BATCHES = 100
 WEEK = timedelta(days=7)
+DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +84,10 @@ class PulseService:
         self._config = config
 
     async def tick(self) -> int:
-        """Queue this week's question for every due student; return how many were queued."""
+        """Count waiting ballots, then queue this week's question for every due student;
+        return how many were queued."""
         now = self._clock.now()
+        await self._mix(now)
         async with self._uow() as uow:
             zones = await uow.pulse.timezones()
         queued = 0
@@ -152,7 +161,16 @@ class PulseService:
             if not await uow.pulse.record(person.id, week_start, score):
                 return PulseOutcome.ALREADY
             await uow.commit()
+        await self._mix(now)  # its own transaction: the fifth answer shows the figures
         return PulseOutcome.COUNTED
+
+    async def _mix(self, now: datetime) -> int:
+        """Count waiting ballots into the tallies, in a transaction of its own."""
+        # A week (Monday to Sunday in any time zone) is over 8 UTC days after it began.
+        async with self._uow() as uow:
+            moved = await uow.pulse.mix(MIX_BATCH, now.astimezone(UTC).date() - WEEK - DAY)
+            await uow.commit()
+        return moved
 
     async def set_enabled(self, actor: Actor, cohort_id: int, enabled: bool) -> bool:
         """Switch a cohort's pulse on or off (its coordinators or an operator); audited.

@@ -76,12 +76,19 @@ class PulseRepo(Protocol):
         ...
 
     async def record(self, person_id: int, week_start: date, score: int) -> bool:
-        """Mark the ask answered (compare-and-set) and store the score without the person;
-        return False, storing nothing, when it was answered already."""
+        """Mark the ask answered (compare-and-set) and drop the score, without the person, as
+        a ballot; return False, storing nothing, when it was answered already."""
+        ...
+
+    async def mix(self, min_batch: int, closed_before: date) -> int:
+        """Count the waiting ballots of each cohort-week into its tallies, all at once, when
+        at least `min_batch` wait or the week started before `closed_before`; the ballots
+        are gone afterwards. Return how many ballots were counted."""
         ...
 
     async def distribution(
         self, cohort_id: int, first_week: date, last_week: date
     ) -> dict[date, dict[int, int]]:
-        """Return {week start: {score: answers}} for the weeks in the range."""
+        """Return {week start: {score: answers}} for the weeks in the range; ballots still
+        waiting to be mixed are not counted yet."""
         ...
