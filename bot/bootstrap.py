@@ -175,7 +175,7 @@ def build_services(
             introductions=introductions,
         ),
         access=AccessService(uow, settings.admin_telegram_ids),
-        coordination=CoordinationService(uow, outbox, clock),
+        coordination=CoordinationService(uow, outbox, clock, invite_days=settings.invite_days),
         privacy=PrivacyService(uow, clock),
         health=HealthService({"database": DatabaseHealth(engine)}),
         questions=QuestionService(

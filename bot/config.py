@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     pulse_hour: int = Field(default=12, ge=0, le=23)
     feedback_tick_seconds: float = Field(default=60.0, ge=1, le=3600)
     retention_days: int = Field(default=180, ge=1, le=3650)
+    invite_days: int = Field(default=14, ge=1, le=365)
     retention_reminder_days: int = Field(default=14, ge=0, le=365)
     knowledge_dir: Path = Path("knowledge")
     chroma_dir: Path | None = None

@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--cohort", required=True)
     revoke = invite.add_parser("revoke", help="withdraw an invite")
     revoke.add_argument("code")
+    grant = invite.add_parser(
+        "grant", help="let a coordinator create coordinator invites for a cohort in the chat"
+    )
+    grant.add_argument("--cohort", required=True)
+    grant.add_argument("--telegram-id", type=int, required=True)
+    grant.add_argument("--withdraw", action="store_true", help="take the right back")
 
     people = sub.add_parser("people", help="list a cohort's people with their ids")
     people.add_argument("--cohort", required=True)

@@ -149,6 +149,18 @@ async def invite_revoke(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def invite_grant(args: argparse.Namespace, settings: Settings) -> int:
+    """Grant (or withdraw) a coordinator's right to create coordinator invites."""
+    async with open_services(settings) as services:
+        cohort = await services.coordination.find_cohort(args.cohort)
+        person = await services.coordination.grant_coordinator_invites(
+            CLI, cohort.id, args.telegram_id, on=not args.withdraw
+        )
+    verb = "may no longer" if args.withdraw else "may now"
+    print(f"person {person.id} {verb} create coordinator invites for {cohort.name}")
+    return 0
+
+
 async def people_list(args: argparse.Namespace, settings: Settings) -> int:
     """List a cohort's students and supervisors with their person ids."""
     async with open_services(settings) as services:
@@ -191,6 +203,7 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("invite", "create"): invite_create,
     ("invite", "list"): invite_list,
     ("invite", "revoke"): invite_revoke,
+    ("invite", "grant"): invite_grant,
     ("people", None): people_list,
     ("link", None): link_cmd,
     ("audit", None): audit_cmd,

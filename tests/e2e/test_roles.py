@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.services.identity.access import Actor
 from bot.services.identity.domain import Role
+from bot.storage.identity.models import AuditRow
 from tests.e2e.conftest import ADMIN_ID, World, make_world
 from tests.e2e.flows import enrol
 from tests.fakebotapi import FakeBotApi
+from tests.support import ManualClock
 
 
 async def _cast(fake_api: FakeBotApi, world: World) -> tuple:
@@ -78,10 +82,13 @@ async def test_coordinator_creates_an_invite_with_qr_code(
     coordinator, _student, _supervisor = await _cast(fake_api, world)
     await coordinator.send("/invitation")
     roles = await coordinator.next_message()
-    assert roles.button_texts() == ["Studerende", "Vejleder", "Koordinator"]
+    # No coordinator invites without an operator's grant.
+    assert roles.button_texts() == ["Studerende", "Vejleder", "📋 Invitationer, der virker"]
     await coordinator.press(roles, "Vejleder")
     created = await coordinator.wait_edit(roles)
     assert f"https://t.me/{fake_api.bot_username}?start=" in created.text
+    assert "Vejleder, virker til" in created.text  # 14 days from today
+    assert "til én person" in created.text
     photo = await coordinator.next_message()
     assert photo.kind == "photo"
     assert photo.file_bytes.startswith(b"\x89PNG")
@@ -90,6 +97,76 @@ async def test_coordinator_creates_an_invite_with_qr_code(
     await enrol(newcomer, code)
     profile = await world.runtime.services.access.profile(newcomer.id)
     assert profile.roles() == {Role.SUPERVISOR}
+    # Single use: whoever got the forwarded link next is turned away kindly.
+    second = fake_api.user(3011, first_name="Videresendt")
+    await second.send(f"/start {code}")
+    assert "brugt" in (await second.next_message()).text
+    assert await world.runtime.services.access.profile(second.id) is None
+    # A forged coordinator-role press is refused by the service as well.
+    await coordinator.press_data(
+        coordinator.messages[-1].message_id, f"iv:r:{world.cohort.id}:coordinator"
+    )
+    assert "din rolle" in (await coordinator.next_message()).text
+    invites = await world.runtime.services.coordination.list_invites(Actor.cli(), world.cohort.id)
+    assert [i.role for i in invites].count(Role.COORDINATOR) == 1  # only the world's own
+
+
+async def test_chat_invites_expire_are_listed_and_revoked(
+    fake_api: FakeBotApi, world: World, clock: ManualClock
+) -> None:
+    coordinator, _student, _supervisor = await _cast(fake_api, world)
+    await coordinator.send("/invitation")
+    roles = await coordinator.next_message()
+    await coordinator.press(roles, "Studerende")
+    assert "brugt 0 gange" in (await coordinator.wait_edit(roles)).text
+    poster = (await coordinator.next_message()).caption.rsplit("start=", 1)[1]
+    await coordinator.send("/invitation")
+    roles = await coordinator.next_message()
+    await coordinator.press(roles, "📋 Invitationer, der virker")
+    listing = await coordinator.wait_edit(roles)
+    assert "Invitationer, der stadig virker:" in listing.text
+    assert f"(…{poster[-4:]})" in listing.text
+    mine = next(
+        b["text"]
+        for line, b in zip(listing.text.splitlines()[1:], listing.buttons(), strict=False)
+        if poster[-4:] in line
+    )
+    await coordinator.press(listing, mine)
+    revoked = await coordinator.wait_edit(listing)
+    assert "Tilbagekaldt: Studerende" in revoked.text
+    assert poster[-4:] not in revoked.text.split("Linket virker ikke længere.", 1)[1]
+    latecomer = fake_api.user(3020, first_name="Sen")
+    await latecomer.send(f"/start {poster}")
+    assert "trukket tilbage" in (await latecomer.next_message()).text
+    async with world.runtime.engine.connect() as conn:
+        audit = (await conn.execute(select(AuditRow.action))).scalars().all()
+    assert {"invite.create", "invite.revoke"} <= set(audit)
+    # A second poster expires after INVITE_DAYS (14).
+    await coordinator.send("/invitation")
+    roles = await coordinator.next_message()
+    await coordinator.press(roles, "Studerende")
+    await coordinator.wait_edit(roles)
+    fresh = (await coordinator.next_message()).caption.rsplit("start=", 1)[1]
+    clock.advance(days=14, minutes=1)
+    await latecomer.send(f"/start {fresh}")
+    assert "udløbet" in (await latecomer.next_message()).text
+
+
+async def test_granted_coordinator_may_invite_coordinators(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    coordinator, _student, _supervisor = await _cast(fake_api, world)
+    await world.runtime.services.coordination.grant_coordinator_invites(
+        Actor.cli(), world.cohort.id, coordinator.id
+    )
+    await coordinator.send("/invitation")
+    roles = await coordinator.next_message()
+    assert "Koordinator" in roles.button_texts()
+    await coordinator.press(roles, "Koordinator")
+    assert "Koordinator, virker til" in (await coordinator.wait_edit(roles)).text
+    async with world.runtime.engine.connect() as conn:
+        audit = (await conn.execute(select(AuditRow.action))).scalars().all()
+    assert "invite.grant" in audit
 
 
 async def test_admin_coordinates_every_cohort(fake_api: FakeBotApi, world: World) -> None:

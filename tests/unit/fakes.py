@@ -40,6 +40,7 @@ class FakeStore:
         self.cohorts: dict[int, Cohort] = {}
         self.people: dict[int, Person] = {}
         self.memberships: list[Membership] = []
+        self.invite_grants: set[tuple[int, int]] = set()
         self.invites: dict[int, Invite] = {}
         self.links: list[SupervisionLink] = []
         self.audit: list[AuditEntry] = []
@@ -234,6 +235,19 @@ class FakeMemberships:
             and (joined_before is None or (self.s.joined.get(m) or joined_before) < joined_before)
         ]
         return sorted((self.s.people[i] for i in ids), key=lambda p: p.display_name)
+
+    async def may_invite_coordinators(self, person_id: int, cohort_id: int) -> bool:
+        """Return whether an operator granted this coordinator coordinator invites."""
+        return (person_id, cohort_id) in self.s.invite_grants
+
+    async def grant_coordinator_invites(self, person_id: int, cohort_id: int, on: bool) -> bool:
+        """Grant or withdraw coordinator invites; False when not a coordinator there."""
+        if Membership(person_id, cohort_id, Role.COORDINATOR) not in self.s.memberships:
+            return False
+        grants = set(self.s.invite_grants)
+        (grants.add if on else grants.discard)((person_id, cohort_id))
+        self.s.invite_grants = grants
+        return True
 
 
 class FakeInvites:

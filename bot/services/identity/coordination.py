@@ -1,5 +1,10 @@
 """Coordinator work: departments, cohorts, invites and supervisor links.
 
+Invites made in the chat expire after `invite_days` (14 by default); supervisor and
+coordinator invites there are single-use, a student invite (the ward's poster) serves the
+whole cohort until it expires. Only operators create coordinator invites, unless an operator
+granted a coordinator that right for the cohort. Creating, revoking and granting are audited.
+
 A new link is announced to the student and the supervisor through the outbox (out of their
 quiet hours), keyed per link and person so a repeated link announces nothing again."""
 
@@ -10,7 +15,7 @@ import secrets
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
 from bot.services.delivery.quiet_hours import wake_times
@@ -51,11 +56,17 @@ class CoordinationService:
     """Creates the structures people enrol into, and links students to supervisors."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory[NoticeUnitOfWork], outbox: OutboxStore, clock: Clock
+        self,
+        uow: UnitOfWorkFactory[NoticeUnitOfWork],
+        outbox: OutboxStore,
+        clock: Clock,
+        *,
+        invite_days: int = 14,
     ) -> None:
         self._uow = uow
         self._outbox = outbox
         self._clock = clock
+        self._invite_days = invite_days
 
     async def create_department(
         self, actor: Actor, name: str, organisation: str, key: str | None = None
@@ -135,12 +146,71 @@ class CoordinationService:
             if await uow.cohorts.get(cohort_id) is None:
                 raise NotFound(f"cohort {cohort_id}")
             await require_coordinator(uow, actor, cohort_id)
+            if role not in await self._invitable(uow, actor, cohort_id):
+                raise NotAllowed("coordinator invites need an operator's grant")
             invite = await uow.invites.add(
                 secrets.token_urlsafe(9), cohort_id, role, expires_at, max_uses, actor.person_id
             )
-            await self._audit(uow, actor, "invite.create", cohort_id, details={"role": role.value})
+            details: dict[str, str | int | None] = {
+                "role": role.value,
+                "expires": expires_at.isoformat() if expires_at else None,
+                "max_uses": max_uses,
+            }
+            await self._audit(uow, actor, "invite.create", cohort_id, details=details)
             await uow.commit()
         return invite
+
+    async def chat_invite(self, actor: Actor, cohort_id: int, role: Role) -> Invite:
+        """Create an invite as the chat does: it expires after the configured days, and a
+        supervisor or coordinator invite serves one person."""
+        expires_at = self._clock.now() + timedelta(days=self._invite_days)
+        max_uses = None if role is Role.STUDENT else 1
+        return await self.create_invite(
+            actor, cohort_id, role, expires_at=expires_at, max_uses=max_uses
+        )
+
+    async def invite_roles(self, actor: Actor, cohort_id: int) -> Sequence[Role]:
+        """Return the roles the actor may invite to the cohort (coordinators need a grant)."""
+        async with self._uow() as uow:
+            await require_coordinator(uow, actor, cohort_id)
+            return await self._invitable(uow, actor, cohort_id)
+
+    async def _invitable(
+        self, uow: NoticeUnitOfWork, actor: Actor, cohort_id: int
+    ) -> Sequence[Role]:
+        granted = actor.is_admin or (
+            actor.person_id is not None
+            and await uow.memberships.may_invite_coordinators(actor.person_id, cohort_id)
+        )
+        return [r for r in Role if r is not Role.COORDINATOR or granted]
+
+    async def grant_coordinator_invites(
+        self, actor: Actor, cohort_id: int, telegram_id: int, on: bool = True
+    ) -> Person:
+        """Let a coordinator of the cohort create coordinator invites (or stop it);
+        operators only, audited."""
+        _require_admin(actor)
+        async with self._uow() as uow:
+            person = await uow.people.by_telegram_id(telegram_id)
+            if person is None:
+                raise NotFound(f"person with Telegram id {telegram_id}")
+            if not await uow.memberships.grant_coordinator_invites(person.id, cohort_id, on):
+                raise Invalid("that person does not coordinate this cohort")
+            action = "invite.grant" if on else "invite.ungrant"
+            await self._audit(uow, actor, action, cohort_id, person.id)
+            await uow.commit()
+        return person
+
+    async def usable_invites(self, actor: Actor, cohort_id: int) -> Sequence[Invite]:
+        """Return the cohort's invites that still work (not revoked, expired or used up)."""
+        now = self._clock.now()
+        return [
+            i
+            for i in await self.list_invites(actor, cohort_id)
+            if not i.revoked
+            and (i.expires_at is None or i.expires_at > now)
+            and (i.max_uses is None or i.uses < i.max_uses)
+        ]
 
     async def revoke_invite(self, actor: Actor, code: str) -> Invite:
         """Revoke an invite so nobody else can use it."""

@@ -133,6 +133,15 @@ class MembershipRepo(Protocol):
         """Return the people with a role in a cohort (who joined before a moment), by name."""
         ...
 
+    async def may_invite_coordinators(self, person_id: int, cohort_id: int) -> bool:
+        """Return whether an operator granted this coordinator coordinator invites."""
+        ...
+
+    async def grant_coordinator_invites(self, person_id: int, cohort_id: int, on: bool) -> bool:
+        """Grant or withdraw coordinator invites; False when the person does not coordinate
+        the cohort."""
+        ...
+
 
 class InviteRepo(Protocol):
     """Invite codes."""

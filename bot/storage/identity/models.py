@@ -103,6 +103,8 @@ class MembershipRow(Base):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    # A coordinator may create coordinator invites only when an operator granted it.
+    may_invite_coordinators: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class SupervisionLinkRow(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.identity.domain import (
@@ -228,3 +228,26 @@ class SqlMembershipRepo(Repo):
         if joined_before is not None:
             query = query.where(MembershipRow.created_at < joined_before)
         return [convert.person(r) for r in await self._s.scalars(query)]
+
+    def _coordinating(self, person_id: int, cohort_id: int) -> tuple[ColumnElement[bool], ...]:
+        return (
+            MembershipRow.person_id == person_id,
+            MembershipRow.cohort_id == cohort_id,
+            MembershipRow.role == Role.COORDINATOR.value,
+        )
+
+    async def may_invite_coordinators(self, person_id: int, cohort_id: int) -> bool:
+        """Return whether an operator granted this coordinator coordinator invites."""
+        query = select(MembershipRow.may_invite_coordinators).where(
+            *self._coordinating(person_id, cohort_id)
+        )
+        return bool(await self._s.scalar(query))
+
+    async def grant_coordinator_invites(self, person_id: int, cohort_id: int, on: bool) -> bool:
+        """Grant or withdraw coordinator invites; False when not a coordinator there."""
+        stmt = (
+            update(MembershipRow)
+            .where(*self._coordinating(person_id, cohort_id))
+            .values(may_invite_coordinators=on)
+        )
+        return bool((await self._s.execute(stmt)).rowcount)  # type: ignore[attr-defined]

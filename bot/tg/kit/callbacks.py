@@ -31,7 +31,7 @@ def unpack(data: str | None, prefix: str, size: int) -> list[str] | None:
 
 def as_int(value: str) -> int | None:
     """Parse a non-negative integer field, or None when it is not one (forged data)."""
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def verb_data(prefix: str, verb: str) -> ChoiceData:
