@@ -296,3 +296,11 @@ def test_the_docker_context_holds_no_secret_or_local_state_but_all_the_image_cop
     for source in [*sources, "bot/locale/da/LC_MESSAGES/messages.po", "knowledge/README.md"]:
         assert not _dockerignored(source, patterns), f"the Dockerfile copies {source}"
     assert (ROOT / "knowledge" / "README.md").exists()
+
+
+def test_every_setting_is_in_the_readme_configuration_table() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Configuration") : readme.index("## Onboarding questions")]
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
+    missing = [name.upper() for name in Settings.model_fields if name.upper() not in documented]
+    assert not missing, f"add to the README's configuration table: {missing}"
