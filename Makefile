@@ -6,8 +6,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard bot/locale/*/LC_MESSAGES/messages.po))
+# Every package comes from a lock file with hashes (`make lock` writes them from pyproject.toml):
+# requirements.lock for the bot (and the Docker image), requirements-dev.lock adds the dev tools.
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+UV := $(BIN)/uv
+UV_VERSION := 0.13.8
+# The build back-end (pyproject's [build-system] requires) is locked too: the project itself is
+# installed without build isolation, so nothing unhashed is fetched.
+BUILD_REQUIRES = $(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")'
+LOCK_FLAGS = --universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade)
 
-.PHONY: run check typecheck test install install-dev lint catalogs i18n bench clean
+.PHONY: run check typecheck test install install-dev lint catalogs i18n bench clean lock
 
 run: install catalogs  ## install, migrate and run the bot on the embedded default
 	$(BIN)/praktikbot run
@@ -36,13 +46,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) install -e .
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
+	$(PIP) install --require-hashes -r $(LOCK)
+	$(PIP) install --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[dev]'
+$(VENV)/.installed-dev: $(DEV_LOCK) pyproject.toml | $(BIN)/python
+	$(PIP) install --require-hashes -r $(DEV_LOCK)
+	$(PIP) install --no-deps --no-build-isolation -e .
 	touch $@ $(VENV)/.installed
+
+lock: | $(BIN)/python  ## write both lock files from pyproject.toml (UPGRADE=1: newest versions allowed)
+	$(PIP) install 'uv==$(UV_VERSION)'
+	$(BUILD_REQUIRES) | $(UV) pip compile pyproject.toml - $(LOCK_FLAGS) -o $(LOCK)
+	$(BUILD_REQUIRES) | $(UV) pip compile pyproject.toml - --extra dev $(LOCK_FLAGS) -o $(DEV_LOCK)
 
 bot/locale/%/LC_MESSAGES/messages.mo: bot/locale/%/LC_MESSAGES/messages.po | $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d bot/locale -D messages -l $* -i $< -o $@

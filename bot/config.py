@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=120.0, ge=1, le=3600)
     outbox_max_attempts: int = Field(default=5, ge=1, le=50)
     outbox_send_timeout: float = Field(default=20.0, gt=0, le=120)
+    # At SIGTERM the dispatcher finishes its batch within this time; docker compose's
+    # stop_grace_period must be longer (a test checks docker-compose.yml).
+    outbox_drain_seconds: float = Field(default=60.0, ge=1, le=600)
     broadcast_report_seconds: float = Field(default=5.0, ge=0.5, le=300)
     preboarding_days: int = Field(default=7, ge=0, le=90)
     prompts_dir: Path | None = None

@@ -32,12 +32,13 @@ class OutboxRunner:
     bot: Bot
     stop_event: asyncio.Event
     task: asyncio.Task[None]
+    drain_seconds: float = 60.0
 
     async def stop(self) -> None:
         """Finish the current batch, record its outcomes, close the HTTP pool."""
         self.stop_event.set()
         try:
-            await asyncio.wait_for(self.task, 60)
+            await asyncio.wait_for(self.task, self.drain_seconds)
         except (TimeoutError, asyncio.CancelledError):
             self.task.cancel()  # leases expire and another dispatcher takes over
         finally:
@@ -83,4 +84,4 @@ async def start_dispatcher(
     stop = asyncio.Event()
     task = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")
     log.info("outbox dispatcher %s started at %.0f msg/s", worker, settings.outbox_rate)
-    return OutboxRunner(dispatcher, bot, stop, task)
+    return OutboxRunner(dispatcher, bot, stop, task, settings.outbox_drain_seconds)
