@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument("--cohort", required=True)
     link.add_argument("--student", required=True, type=int, help="person id (see `people`)")
     link.add_argument("--supervisor", required=True, type=int, help="person id (see `people`)")
+    link.add_argument("--remove", action="store_true", help="undo the link (both are told)")
     audit = sub.add_parser("audit", help="show the newest privileged actions")
     audit.add_argument("--limit", type=int, default=30)
     knowledge.add_parsers(sub)

@@ -176,10 +176,12 @@ async def link_cmd(args: argparse.Namespace, settings: Settings) -> int:
     """Link a student to a supervisor."""
     async with open_services(settings) as services:
         cohort = await services.coordination.find_cohort(args.cohort)
-        created, student, supervisor = await services.coordination.link(
-            CLI, cohort.id, args.student, args.supervisor
-        )
-    verb = "linked" if created else "already linked"
+        change = services.coordination.unlink if args.remove else services.coordination.link
+        changed, student, supervisor = await change(CLI, cohort.id, args.student, args.supervisor)
+    if args.remove:
+        verb = "link removed" if changed else "not linked"
+    else:
+        verb = "linked" if changed else "already linked"
     print(f"{verb}: {supervisor.display_name} supervises {student.display_name}")
     return 0
 

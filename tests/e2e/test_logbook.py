@@ -30,7 +30,7 @@ async def test_logbook_paging_sharing_and_goals(fake_api: FakeBotApi, world: Wor
     assert "Indlæg 1, svar 3" in entry.text
     await student.press(entry, "Del med min vejleder")
     shared = await student.wait_edit(entry)
-    assert "Delt med din vejleder" in shared.text
+    assert "👀 Delt med " in shared.text
     await supervisor.expect_text("Ida har delt en refleksion med dig")
     await supervisor.send("/delt")
     assert "Indlæg 1, svar 2" in (await supervisor.expect_text("delt med dig")).text

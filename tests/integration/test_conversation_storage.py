@@ -200,6 +200,8 @@ async def test_digest_repository(engine: AsyncEngine, uow_factory: SqlUnitOfWork
             )
             answers = (Answer("what", "Hvad?", "privat"),)
             await uow.reflections.update(entry.id, answers=answers, shared_at=shared)
+            if shared is not None:  # shared with Vera (Ulla never sees it)
+                await uow.reflections.add_shares(entry.id, [ids["Vera"]], shared)
         await uow.conversations.add_many(
             [
                 NewConversation(
@@ -229,9 +231,9 @@ async def test_digest_repository(engine: AsyncEngine, uow_factory: SqlUnitOfWork
             ("Bo", Kind.EXPECTATION, date(2027, 3, 4))
         ]
         counts = await uow.digests.shared_counts(
-            [ids["Anna"], ids["Bo"]], NOW - timedelta(days=7), NOW
+            [ids["Vera"], ids["Ulla"]], NOW - timedelta(days=7), NOW
         )
-        assert counts == {ids["Anna"]: 1}
+        assert counts == {(ids["Vera"], ids["Anna"]): 1}
         await uow.digests.mark_sent([ids["Vera"]], week, NOW)
         await uow.digests.mark_sent([ids["Vera"]], week, NOW)  # a repeat is skipped
         await uow.commit()

@@ -51,6 +51,7 @@ class FakeStore:
         self.broadcasts: dict[int, Broadcast] = {}
         self.schedules: dict = {}
         self.reflections: dict = {}
+        self.reflection_shares: dict[tuple[int, int], datetime] = {}  # (entry, supervisor)
         self.goals: dict = {}
         self.uploads: dict = {}
         self.faqs: dict = {}
@@ -191,6 +192,12 @@ class FakePeople:
         """Delete with the same cascade as the schema."""
         self.s.people.pop(person_id, None)
         self.s.memberships = [m for m in self.s.memberships if m.person_id != person_id]
+        self.s.reflection_shares = {
+            (entry, sup): at
+            for (entry, sup), at in self.s.reflection_shares.items()
+            if sup != person_id
+            and getattr(self.s.reflections.get(entry), "person_id", None) != person_id
+        }
         self.s.links = [
             link for link in self.s.links if person_id not in (link.student_id, link.supervisor_id)
         ]
@@ -308,6 +315,22 @@ class FakeLinks:
         if link in self.s.links:
             return False
         self.s.links.append(link)
+        return True
+
+    async def remove(self, link: SupervisionLink) -> bool:
+        """Remove a link; the shares go with the last link between the two."""
+        if link not in self.s.links:
+            return False
+        self.s.links = [other for other in self.s.links if other != link]
+        pair = (link.supervisor_id, link.student_id)
+        if not any((o.supervisor_id, o.student_id) == pair for o in self.s.links):
+            shares = getattr(self.s, "reflection_shares", {})
+            self.s.reflection_shares = {
+                (entry, sup): at
+                for (entry, sup), at in shares.items()
+                if sup != link.supervisor_id
+                or getattr(self.s.reflections.get(entry), "person_id", None) != link.student_id
+            }
         return True
 
     async def supervisors_of(self, student_id: int) -> Sequence[SupervisionLink]:

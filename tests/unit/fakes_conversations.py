@@ -261,13 +261,15 @@ class FakeDigests:
         ]
 
     async def shared_counts(
-        self, student_ids: Sequence[int], since: datetime, until: datetime
-    ) -> dict[int, int]:
-        """Shared entries per student."""
-        counts: dict[int, int] = {}
-        for e in self.s.reflections.values():
-            if e.person_id in student_ids and e.shared_at and since <= e.shared_at <= until:
-                counts[e.person_id] = counts.get(e.person_id, 0) + 1
+        self, supervisor_ids: Sequence[int], since: datetime, until: datetime
+    ) -> dict[tuple[int, int], int]:
+        """Entries shared per (supervisor, student)."""
+        counts: dict[tuple[int, int], int] = {}
+        for (entry_id, supervisor_id), at in self.s.reflection_shares.items():
+            entry = self.s.reflections.get(entry_id)
+            if entry and supervisor_id in supervisor_ids and since <= at <= until:
+                key = (supervisor_id, entry.person_id)
+                counts[key] = counts.get(key, 0) + 1
         return counts
 
     async def mark_sent(self, person_ids: Sequence[int], week_start: date, now: datetime) -> None:

@@ -148,12 +148,35 @@ class FakeReflections:
         """Return all entries of a person, oldest first."""
         return await self.since([person_id], date.min)
 
-    async def shared_with(self, student_ids: Sequence[int]) -> Sequence[Reflection]:
-        """Return shared entries, newest first."""
-        rows = [
-            r for r in self.s.reflections.values() if r.person_id in student_ids and r.shared_at
+    async def shared_to(self, entry_id: int) -> set[int]:
+        """Return the supervisors the entry is shared with."""
+        return {sup for entry, sup in self.s.reflection_shares if entry == entry_id}
+
+    async def add_shares(
+        self, entry_id: int, supervisor_ids: Sequence[int], now: datetime
+    ) -> None:
+        """Share with these supervisors (unique like the schema)."""
+        for supervisor_id in supervisor_ids:
+            if (entry_id, supervisor_id) in self.s.reflection_shares:
+                raise ValueError("duplicate share")
+            self.s.reflection_shares[(entry_id, supervisor_id)] = now
+
+    async def remove_shares(self, entry_id: int) -> None:
+        """Take the entry back from everyone."""
+        for key in [k for k in self.s.reflection_shares if k[0] == entry_id]:
+            del self.s.reflection_shares[key]
+
+    async def shared_with(
+        self, supervisor_id: int, student_ids: Sequence[int]
+    ) -> Sequence[Reflection]:
+        """Return what these students shared with this supervisor, newest first."""
+        shares = self.s.reflection_shares
+        found = [
+            (shares[(r.id, supervisor_id)], r)
+            for r in self.s.reflections.values()
+            if r.person_id in student_ids and (r.id, supervisor_id) in shares
         ]
-        return sorted(rows, key=lambda r: r.shared_at, reverse=True)
+        return [r for _at, r in sorted(found, key=lambda p: (p[0], p[1].id), reverse=True)]
 
     async def delete_ended(self, cohort_ids: Sequence[int]) -> int:
         """Delete the entries and goals of cohorts."""

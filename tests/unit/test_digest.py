@@ -81,6 +81,11 @@ class Setup:
             await uow.reflections.update(
                 entry.id, answers=(Answer("what", "Hvad skete der?", SECRET),), shared_at=shared_at
             )
+            if shared_at is not None:  # shared with the student's supervisors of the time
+                links = await uow.links.supervisors_of(self.people[telegram_id].id)
+                await uow.reflections.add_shares(
+                    entry.id, [link.supervisor_id for link in links], shared_at
+                )
             await uow.commit()
 
     def request(self, supervisor: int, student: int, status: str, since: datetime) -> None:

@@ -11,7 +11,7 @@ import pytest
 from bot.services.identity.access import Actor
 from bot.services.identity.coordination import CoordinationService
 from bot.services.identity.domain import Profession, Role
-from bot.services.kernel.errors import NotFound
+from bot.services.kernel.errors import NotAllowed, NotFound
 from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
 from tests.support import ManualClock
 from tests.unit.fakes import FakeUowFactory
@@ -80,9 +80,39 @@ async def test_a_new_link_tells_both_in_their_language_and_a_repeat_tells_nobody
     assert {m.origin for m in (to_student, to_supervisor)} == {"link"}
     assert to_student.not_before == clock.now()
     assert to_student.person_id == world.ids[STUDENT]
-    key = f"link:{world.cohort_id}:{world.ids[SUPERVISOR]}:{world.ids[STUDENT]}"
+    pair = f"{world.cohort_id}:{world.ids[SUPERVISOR]}:{world.ids[STUDENT]}"
+    key = f"link:{pair}:{clock.now().timestamp()}"
     assert to_student.dedupe_key == f"{key}:{world.ids[STUDENT]}"
     assert to_supervisor.dedupe_key == f"{key}:{world.ids[SUPERVISOR]}"
+
+
+async def test_an_undone_link_tells_both_and_a_new_link_is_told_again(
+    world: World, clock: ManualClock
+) -> None:
+    assert await _link(world, STUDENT)
+    coordination, cohort = world.coordination, world.cohort_id
+    student, supervisor = world.ids[STUDENT], world.ids[SUPERVISOR]
+    removed, *_ = await coordination.unlink(CLI, cohort, student, supervisor)
+    assert removed
+    assert not (await coordination.unlink(CLI, cohort, student, supervisor))[0]  # double tap
+    assert [m.payload["text"] for m in world.outbox.to(STUDENT)][-1].startswith(
+        "Mads er ikke længere koblet til dig"
+    )
+    assert world.outbox.to(SUPERVISOR)[-1].payload == {
+        "text": "You are no longer supervisor for Sofie &lt;S&gt;."
+    }
+    clock.advance(minutes=5)
+    assert await _link(world, STUDENT)  # linked again: told again
+    assert world.outbox.to(STUDENT)[-1].payload == {"text": "Din vejleder er Mads."}
+    assert len(world.outbox.to(STUDENT)) == 3
+    actions = [e.action for e in await coordination.audit_log(CLI)]
+    assert "link.remove" in actions
+
+
+async def test_nobody_links_themselves(world: World) -> None:
+    me = Actor("person:x", world.ids[SUPERVISOR])
+    with pytest.raises(NotAllowed):
+        await world.coordination.link(me, world.cohort_id, world.ids[STUDENT], me.person_id)
 
 
 async def test_a_link_made_at_night_is_told_in_the_morning_and_not_to_the_unreachable(

@@ -217,10 +217,10 @@ class DigestRepo(Protocol):
         ...
 
     async def shared_counts(
-        self, student_ids: Sequence[int], since: datetime, until: datetime
-    ) -> dict[int, int]:
-        """Return how many entries each student shared in a period (students with none are
-        left out)."""
+        self, supervisor_ids: Sequence[int], since: datetime, until: datetime
+    ) -> dict[tuple[int, int], int]:
+        """Return how many entries each student shared with each of these supervisors in a
+        period, by (supervisor id, student id); pairs with none are left out."""
         ...
 
     async def mark_sent(self, person_ids: Sequence[int], week_start: date, now: datetime) -> None:

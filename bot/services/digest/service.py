@@ -122,7 +122,7 @@ class DigestService:
             waiting = await uow.digests.waiting_requests(ids)
             student_ids = sorted({s.student_id for s in students})
             talks = await uow.digests.conversations(student_ids, week.today, week.today + UPCOMING)
-            shared = await uow.digests.shared_counts(student_ids, now - SHARED, now)
+            shared = await uow.digests.shared_counts(ids, now - SHARED, now)
         pairs: dict[int, dict[tuple[int, int], str]] = defaultdict(dict)
         for s in students:
             pairs[s.supervisor_id][(s.student_id, s.cohort_id)] = s.name
@@ -140,9 +140,9 @@ class DigestService:
                 waiting=requests.get(recipient.person.id, []),
                 conversations=_theirs(talks, mine),
                 shared=[
-                    (names[sid], shared[sid])
+                    (names[sid], shared[(recipient.person.id, sid)])
                     for sid in sorted(names, key=lambda s: names[s].casefold())
-                    if shared.get(sid)
+                    if shared.get((recipient.person.id, sid))
                 ],
             )
             messages.append(self._message(recipient, digest, now))

@@ -30,7 +30,7 @@ from bot.services.identity.domain import (
     Role,
     SupervisionLink,
 )
-from bot.services.identity.messages import linked_payload
+from bot.services.identity.messages import linked_payload, unlinked_payload
 from bot.services.identity.ports import NoticeUnitOfWork
 from bot.services.kernel.errors import Invalid, NotAllowed, NotFound
 from bot.services.kernel.ports import Clock, UnitOfWorkFactory
@@ -247,6 +247,8 @@ class CoordinationService:
         """Make a supervisor responsible for a student and tell them both; returns (created,
         student, supervisor)."""
         notices: list[OutgoingMessage] = []
+        if actor.person_id in (student_id, supervisor_id):
+            raise NotAllowed("nobody links themselves")
         async with self._uow() as uow:
             await require_coordinator(uow, actor, cohort_id)
             student = await _member(uow, cohort_id, student_id, Role.STUDENT)
@@ -263,18 +265,50 @@ class CoordinationService:
             await self._outbox.enqueue(notices)
         return created, student, supervisor
 
+    async def unlink(
+        self, actor: Actor, cohort_id: int, student_id: int, supervisor_id: int
+    ) -> tuple[bool, Person, Person]:
+        """Undo a link (a coordinator's mistake, or a change of supervisor) and tell them
+        both; what the student shared through it is taken back. Returns (removed, student,
+        supervisor)."""
+        notices: list[OutgoingMessage] = []
+        async with self._uow() as uow:
+            await require_coordinator(uow, actor, cohort_id)
+            student = await _member(uow, cohort_id, student_id, Role.STUDENT)
+            supervisor = await _member(uow, cohort_id, supervisor_id, Role.SUPERVISOR)
+            link = SupervisionLink(cohort_id, supervisor.id, student.id)
+            removed = await uow.links.remove(link)
+            if removed:
+                await self._audit(
+                    uow, actor, "link.remove", cohort_id, student.id, {"supervisor": supervisor.id}
+                )
+                notices = await self._link_notices(uow, link, student, supervisor, removed=True)
+            await uow.commit()
+        if notices:
+            await self._outbox.enqueue(notices)
+        return removed, student, supervisor
+
     async def _link_notices(
-        self, uow: NoticeUnitOfWork, link: SupervisionLink, student: Person, supervisor: Person
+        self,
+        uow: NoticeUnitOfWork,
+        link: SupervisionLink,
+        student: Person,
+        supervisor: Person,
+        *,
+        removed: bool = False,
     ) -> list[OutgoingMessage]:
-        """Return the notices of a new link to the student and the supervisor who can be
-        reached, keyed per link and reader."""
+        """Return the notices of a new (or removed) link to the student and the supervisor
+        who can be reached, keyed per link, moment and reader: every new link is told."""
+        now = self._clock.now()
         readers = [p for p in (student, supervisor) if p.active]
-        wake = await wake_times(uow.schedules, readers, self._clock.now())
-        key = f"link:{link.cohort_id}:{link.supervisor_id}:{link.student_id}"
+        wake = await wake_times(uow.schedules, readers, now)
+        verb = "unlink" if removed else "link"
+        key = f"{verb}:{link.cohort_id}:{link.supervisor_id}:{link.student_id}:{now.timestamp()}"
+        payload = unlinked_payload if removed else linked_payload
         return [
             OutgoingMessage(
                 chat_id=reader.telegram_id,
-                payload=linked_payload(reader, student, supervisor),
+                payload=payload(reader, student, supervisor),
                 origin="link",
                 not_before=wake[reader.id],
                 person_id=reader.id,

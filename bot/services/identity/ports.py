@@ -182,6 +182,11 @@ class LinkRepo(Protocol):
         """Store a link; False when it already existed."""
         ...
 
+    async def remove(self, link: SupervisionLink) -> bool:
+        """Remove a link and take back what the student shared with that supervisor (unless
+        another link between them remains); False when there was no such link."""
+        ...
+
     async def supervisors_of(self, student_id: int) -> Sequence[SupervisionLink]:
         """Return the links where this person is the student."""
         ...

@@ -41,11 +41,13 @@ def free_prompt_id(message_id: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class EntryView:
-    """One entry with the goal it is tagged to."""
+    """One entry with the goal it is tagged to, the supervisors who see it, and whether it
+    can be shared with a supervisor who does not see it yet."""
 
     entry: Reflection
     goal: Goal | None
     can_share: bool
+    shared_with: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +93,7 @@ class LogbookService:
         async with self._uow() as uow:
             person = await _person(uow, telegram_id)
             entry = await _own_entry(uow, person, entry_id)
-            goal = await uow.goals.get(entry.goal_id) if entry.goal_id else None
-            can_share = bool(await uow.links.supervisors_of(person.id))
-        return EntryView(entry, goal, can_share)
+            return await _view(uow, person, entry)
 
     async def write(self, telegram_id: int, text: str, message_id: int) -> Written:
         """Keep a text the student wrote freely (in the Telegram message `message_id`) as a
@@ -187,29 +187,37 @@ class LogbookService:
             entry = await _own_entry(uow, person, entry_id)
             goal = await _own_goal(uow, person, goal_id) if goal_id else None
             entry = await uow.reflections.update(entry.id, goal_id=goal.id if goal else None)
-            can_share = bool(await uow.links.supervisors_of(person.id))
+            view = await _view(uow, person, entry)
             await uow.commit()
-        return EntryView(entry, goal, can_share)
+        return view
 
     async def share(self, telegram_id: int, entry_id: int, shared: bool) -> EntryView:
-        """Share one entry with the student's supervisors, or take it back."""
+        """Share one entry with each of the student's current supervisors who does not see
+        it yet (each is told), or take it back from all of them. A supervisor linked later
+        sees nothing shared before, until the student shares again."""
         now = self._clock.now()
+        notices: list[OutgoingMessage] = []
         async with self._uow() as uow:
             person = await _person(uow, telegram_id)
             entry = await _own_entry(uow, person, entry_id)
             supervisors = await _supervisors(uow, person)
             if shared and not supervisors:
                 raise NotAllowed("no supervisor")
-            if shared == (entry.shared_at is not None):
-                goal = await uow.goals.get(entry.goal_id) if entry.goal_id else None
-                return EntryView(entry, goal, bool(supervisors))
-            entry = await uow.reflections.update(entry.id, shared_at=now if shared else None)
-            goal = await uow.goals.get(entry.goal_id) if entry.goal_id else None
-            notices = await _notices(uow, supervisors, person, entry, now) if shared else []
+            seen_by = await uow.reflections.shared_to(entry.id)
+            if shared:
+                new = [s for s in supervisors if s.id not in seen_by]
+                if new:
+                    await uow.reflections.add_shares(entry.id, [s.id for s in new], now)
+                    entry = await uow.reflections.update(entry.id, shared_at=now)
+                    notices = await _notices(uow, new, person, entry, now)
+            elif seen_by:
+                await uow.reflections.remove_shares(entry.id)
+                entry = await uow.reflections.update(entry.id, shared_at=None)
+            view = await _view(uow, person, entry)
             await uow.commit()
         if notices:
             await self._outbox.enqueue(notices)
-        return EntryView(entry, goal, True)
+        return view
 
     async def shared_for(self, telegram_id: int) -> Sequence[SharedEntry]:
         """Return what the supervisor's students have shared with them, newest first."""
@@ -223,8 +231,18 @@ class LogbookService:
                 student = await uow.people.get(link.student_id)
                 if student is not None:
                     names[student.id] = student.display_name
-            entries = await uow.reflections.shared_with(list(names))
+            entries = await uow.reflections.shared_with(person.id, list(names))
         return [SharedEntry(names[e.person_id], e) for e in entries]
+
+
+async def _view(uow: ReflectionUnitOfWork, person: Person, entry: Reflection) -> EntryView:
+    """Return the entry with its goal and who sees it."""
+    goal = await uow.goals.get(entry.goal_id) if entry.goal_id else None
+    supervisors = await _supervisors(uow, person)
+    seen_by = await uow.reflections.shared_to(entry.id)
+    names = tuple(s.display_name for s in supervisors if s.id in seen_by)
+    can_share = any(s.id not in seen_by for s in supervisors)
+    return EntryView(entry, goal, can_share, names)
 
 
 async def _notices(

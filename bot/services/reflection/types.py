@@ -258,8 +258,24 @@ class ReflectionRepo(Protocol):
         """Return all of a person's entries, oldest first."""
         ...
 
-    async def shared_with(self, student_ids: Sequence[int]) -> Sequence[Reflection]:
-        """Return the shared entries of these students, newest first."""
+    async def shared_to(self, entry_id: int) -> set[int]:
+        """Return the ids of the supervisors the entry is shared with."""
+        ...
+
+    async def add_shares(
+        self, entry_id: int, supervisor_ids: Sequence[int], now: datetime
+    ) -> None:
+        """Share an entry with these supervisors (one record each)."""
+        ...
+
+    async def remove_shares(self, entry_id: int) -> None:
+        """Take an entry back from every supervisor."""
+        ...
+
+    async def shared_with(
+        self, supervisor_id: int, student_ids: Sequence[int]
+    ) -> Sequence[Reflection]:
+        """Return the entries these students shared with this supervisor, newest first."""
         ...
 
     async def delete_ended(self, cohort_ids: Sequence[int]) -> int:

@@ -26,12 +26,12 @@ from bot.storage.base import dialect_name, table
 from bot.storage.conversations.models import ConversationRow, DigestRow
 from bot.storage.feedback.models import FeedbackRequestRow
 from bot.storage.identity.models import CohortRow, PersonRow, SupervisionLinkRow
-from bot.storage.reflection.models import ReflectionRow, ScheduleRow
+from bot.storage.reflection.models import ReflectionRow, ReflectionShareRow, ScheduleRow
 
 WAITING = ("open", "answering")
 _C, _P, _S = table(ConversationRow), table(PersonRow), table(ScheduleRow)
 _L, _H, _D = table(SupervisionLinkRow), table(CohortRow), table(DigestRow)
-_R, _F = table(ReflectionRow), table(FeedbackRequestRow)
+_R, _F, _SH = table(ReflectionRow), table(FeedbackRequestRow), table(ReflectionShareRow)
 PERSON = ("id", "telegram_id", "display_name", "language", "timezone", "consent_at", "active")
 PERSON_COLUMNS = (
     *(_P.c[name].label(f"p_{name}") for name in PERSON),
@@ -140,21 +140,23 @@ class SqlDigestRepo:
         ]
 
     async def shared_counts(
-        self, student_ids: Sequence[int], since: datetime, until: datetime
-    ) -> dict[int, int]:
-        """Return how many entries each student shared in a period (counts only)."""
-        if not student_ids:
+        self, supervisor_ids: Sequence[int], since: datetime, until: datetime
+    ) -> dict[tuple[int, int], int]:
+        """Return entries shared per (supervisor, student) in a period (counts only)."""
+        if not supervisor_ids:
             return {}
         stmt = (
-            select(_R.c.person_id, func.count())
+            select(_SH.c.supervisor_id, _R.c.person_id, func.count())
+            .select_from(_SH.join(_R, _R.c.id == _SH.c.reflection_id))
             .where(
-                _R.c.person_id.in_(list(student_ids)),
-                _R.c.shared_at >= since,
-                _R.c.shared_at <= until,
+                _SH.c.supervisor_id.in_(list(supervisor_ids)),
+                _SH.c.shared_at >= since,
+                _SH.c.shared_at <= until,
             )
-            .group_by(_R.c.person_id)
+            .group_by(_SH.c.supervisor_id, _R.c.person_id)
         )
-        return {pid: count for pid, count in (await self._s.execute(stmt)).all()}
+        rows = (await self._s.execute(stmt)).all()
+        return {(sup, student): count for sup, student, count in rows}
 
     async def mark_sent(self, person_ids: Sequence[int], week_start: date, now: datetime) -> None:
         """Record the week's digest of these supervisors (a repeat is skipped)."""

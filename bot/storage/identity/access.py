@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.identity.domain import (
@@ -18,6 +18,7 @@ from bot.storage.base import affected
 from bot.storage.identity import convert
 from bot.storage.identity.models import AuditRow, InviteRow, SupervisionLinkRow
 from bot.storage.identity.repositories import Repo
+from bot.storage.reflection.models import ReflectionRow, ReflectionShareRow
 
 
 class SqlInviteRepo(Repo):
@@ -106,6 +107,24 @@ class SqlLinkRepo(Repo):
                 )
         except IntegrityError:
             return False
+        return True
+
+    async def remove(self, link: SupervisionLink) -> bool:
+        """Remove a link; the student's shares with that supervisor go with the last link
+        between them."""
+        L = SupervisionLinkRow  # noqa: N806
+        pair = (L.supervisor_id == link.supervisor_id, L.student_id == link.student_id)
+        result = await self._s.execute(delete(L).where(L.cohort_id == link.cohort_id, *pair))
+        if not affected(result):
+            return False
+        if await self._s.scalar(select(L.id).where(*pair).limit(1)) is None:
+            theirs = select(ReflectionRow.id).where(ReflectionRow.person_id == link.student_id)
+            await self._s.execute(
+                delete(ReflectionShareRow).where(
+                    ReflectionShareRow.supervisor_id == link.supervisor_id,
+                    ReflectionShareRow.reflection_id.in_(theirs),
+                )
+            )
         return True
 
     async def supervisors_of(self, student_id: int) -> Sequence[SupervisionLink]:

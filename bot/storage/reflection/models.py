@@ -96,3 +96,17 @@ class ReflectionRow(Base):
     )
     shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ReflectionShareRow(Base):
+    """That a student shared an entry with one supervisor: that supervisor, and no one
+    linked later, sees it (until the student takes it back or the link ends)."""
+
+    __tablename__ = "reflection_share"
+    reflection_id: Mapped[int] = mapped_column(
+        ForeignKey("reflection.id", ondelete="CASCADE"), primary_key=True
+    )
+    supervisor_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    shared_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -19,9 +19,11 @@ from bot.services.reflection.types import (
     Reflection,
 )
 from bot.storage.base import affected, dialect_name
-from bot.storage.reflection.models import GoalRow, ReflectionRow
+from bot.storage.reflection.models import GoalRow, ReflectionRow, ReflectionShareRow
 
 OPEN = [s.value for s in OPEN_STATUSES]
+
+_SH = ReflectionShareRow
 
 
 def reflection(row: ReflectionRow) -> Reflection:
@@ -190,15 +192,35 @@ class SqlReflectionRepo:
         )
         return [reflection(r) for r in rows]
 
-    async def shared_with(self, student_ids: Sequence[int]) -> Sequence[Reflection]:
-        """Return the shared entries of these students, newest first."""
+    async def shared_to(self, entry_id: int) -> set[int]:
+        """Return the ids of the supervisors the entry is shared with."""
+        query = select(_SH.supervisor_id).where(_SH.reflection_id == entry_id)
+        return set((await self._s.scalars(query)).all())
+
+    async def add_shares(
+        self, entry_id: int, supervisor_ids: Sequence[int], now: datetime
+    ) -> None:
+        """Share an entry with these supervisors (one record each)."""
+        for supervisor_id in supervisor_ids:
+            self._s.add(_SH(reflection_id=entry_id, supervisor_id=supervisor_id, shared_at=now))
+        await self._s.flush()
+
+    async def remove_shares(self, entry_id: int) -> None:
+        """Take an entry back from every supervisor."""
+        await self._s.execute(delete(_SH).where(_SH.reflection_id == entry_id))
+
+    async def shared_with(
+        self, supervisor_id: int, student_ids: Sequence[int]
+    ) -> Sequence[Reflection]:
+        """Return the entries these students shared with this supervisor, newest first."""
         if not student_ids:
             return []
         rows = await self._s.scalars(
             select(ReflectionRow)
+            .join(_SH, _SH.reflection_id == ReflectionRow.id)
+            .where(_SH.supervisor_id == supervisor_id)
             .where(ReflectionRow.person_id.in_(list(student_ids)))
-            .where(ReflectionRow.shared_at.is_not(None))
-            .order_by(ReflectionRow.shared_at.desc())
+            .order_by(_SH.shared_at.desc(), ReflectionRow.id.desc())
         )
         return [reflection(r) for r in rows]
 

@@ -1,4 +1,5 @@
-"""/link: a coordinator links a student to a supervisor with buttons."""
+"""/link: a coordinator links a student to a supervisor with buttons; choosing a pair that is
+linked already offers to undo the link (both are told)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ async def link_button(update: Update, context: BotContext) -> None:
         await _supervisors_page(update, context, numbers[0], numbers[1], numbers[2], _)
     elif parts[1] == "v" and len(numbers) == 3:
         await _link(update, context, numbers[0], numbers[1], numbers[2], _)
+    elif parts[1] == "u" and len(numbers) == 3:
+        await _unlink(update, context, numbers[0], numbers[1], numbers[2], _)
     else:
         await edit_or_send(update, _("That button is no longer valid. Please start again."))
 
@@ -128,12 +131,42 @@ async def _link(
     )
     names = {"student": esc(student.display_name), "supervisor": esc(supervisor.display_name)}
     if not created:
+        undo = [[(_("Remove this link"), pack("lk", "u", cohort_id, student_id, supervisor_id))]]
         await edit_or_send(
-            update, _("{supervisor} is already linked to {student}.").format(**names)
+            update,
+            _("{supervisor} is already linked to {student}.").format(**names),
+            keyboard(undo),
         )
         return
     await edit_or_send(  # the service has queued the notices to both of them
         update, _("Done: {supervisor} is now supervisor for {student}.").format(**names)
+    )
+
+
+async def _unlink(
+    update: Update,
+    context: BotContext,
+    cohort_id: int,
+    student_id: int,
+    supervisor_id: int,
+    _: Gettext,
+) -> None:
+    user = update.effective_user
+    assert user is not None
+    services = context.services
+    actor = await services.access.actor(user.id)
+    removed, student, supervisor = await services.coordination.unlink(
+        actor, cohort_id, student_id, supervisor_id
+    )
+    names = {"student": esc(student.display_name), "supervisor": esc(supervisor.display_name)}
+    if not removed:
+        await edit_or_send(update, _("{supervisor} is not linked to {student}.").format(**names))
+        return
+    await edit_or_send(  # the service has queued the notices to both of them
+        update,
+        _("Removed: {supervisor} is no longer supervisor for {student}. Both are told.").format(
+            **names
+        ),
     )
 
 
@@ -160,7 +193,7 @@ def register(app: Application) -> None:
     register_commands(
         app,
         Audience.COORDINATOR,
-        ("link", N_("Link a student to a supervisor"), 20),
+        ("link", N_("Link a student to a supervisor, or undo a link"), 20),
     )
     app.add_handler(CommandHandler("link", start_link, filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(link_button, pattern=r"^lk:"))

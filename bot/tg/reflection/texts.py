@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from babel.dates import format_date
+from babel.lists import format_list
 
 from bot.i18n import N_, Gettext
 from bot.services.reflection.answering import Finished, Step
@@ -93,8 +94,9 @@ def entry_message(view: EntryView, language: str, _: Gettext) -> str:
         lines.append(_("After a hard shift"))
     if view.goal is not None:
         lines.append(_("Learning goal: {goal}").format(goal=esc(view.goal.text)))
-    if entry.shared_at is not None:
-        lines.append(_("👀 Shared with your supervisor"))
+    if view.shared_with:
+        names = format_list([esc(n) for n in view.shared_with], locale=language)
+        lines.append(_("👀 Shared with {names}").format(names=names))
     for answer in entry.answers:
         lines += ["", f"<b>{esc(answer.question)}</b>", esc(answer.text)]
     return "\n".join(lines)
@@ -104,10 +106,11 @@ def entry_keyboard(view: EntryView, goals: Sequence[Goal], _: Gettext) -> list:
     """Return buttons for one entry: share or unshare, tie to a goal, back to the list."""
     entry = view.entry
     rows = []
-    if entry.shared_at is not None:
+    if view.can_share and entry.answers:
+        label = _("Share with my new supervisor too") if view.shared_with else None
+        rows.append([(label or _("Share with my supervisor"), f"rs:{entry.id}:1")])
+    if view.shared_with:
         rows.append([(_("Stop sharing"), f"rs:{entry.id}:0")])
-    elif view.can_share and entry.answers:
-        rows.append([(_("Share with my supervisor"), f"rs:{entry.id}:1")])
     for goal in [g for g in goals if g.completed_at is None and g.id != entry.goal_id][:5]:
         rows.append([("🎯 " + _short(goal.text), f"rg:{entry.id}:{goal.id}")])
     if entry.goal_id is not None:
