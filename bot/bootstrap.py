@@ -42,6 +42,7 @@ from bot.services.kernel.ports import Clock
 from bot.services.knowledge.ports import DocumentLibrary
 from bot.services.knowledge.service import KnowledgeService
 from bot.services.onboarding.enrolment import EnrolmentService
+from bot.services.onboarding.reachability import ReachabilityService
 from bot.services.privacy.retention import RetentionService
 from bot.services.privacy.service import PrivacyService
 from bot.services.pulse.config import PulseConfig
@@ -65,7 +66,12 @@ from bot.tg.routing import register_all
 from bot.web.app import build_web_app
 
 log = logging.getLogger(__name__)
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,  # blocking and unblocking the bot
+]
 
 
 @dataclass(slots=True)
@@ -174,6 +180,7 @@ def build_services(
             default_timezone=settings.timezone,
             introductions=introductions,
         ),
+        reachability=ReachabilityService(uow, outbox, clock),
         access=AccessService(uow, settings.admin_telegram_ids),
         coordination=CoordinationService(uow, outbox, clock),
         privacy=PrivacyService(uow, clock),
