@@ -67,7 +67,7 @@ class ManagedLibrary:
 
     @property
     def knowledge(self) -> KnowledgeBase:
-        """The open knowledge base (KnowledgeUnavailable while the index cannot be opened)."""
+        """The open knowledge base (IndexUnavailable while the index cannot be opened)."""
         return self._source.current()
 
     async def read(self, document: NewDocument) -> Staged:

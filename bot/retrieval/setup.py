@@ -29,6 +29,7 @@ from bot.retrieval.ingest.embeddings import build_embeddings
 from bot.retrieval.ingest.index import IngestReport, KnowledgeIndex, forget_embedded
 from bot.retrieval.ingest.loaders import Folder
 from bot.retrieval.ranking.hybrid import HybridRetriever
+from bot.services.kernel.errors import Unavailable
 from bot.services.questions.knowledge import Answer, Answerer, Section
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,7 @@ def open_knowledge(config: KnowledgeConfig) -> KnowledgeBase:
     return KnowledgeBase(config, open_index(config), chat)
 
 
-class KnowledgeUnavailable(RuntimeError):
+class IndexUnavailable(Unavailable):
     """The index could not be opened (yet): questions get the "search is unavailable"
     reply, everything else works."""
 
@@ -217,7 +218,7 @@ class ResilientKnowledge:
     """The knowledge base, or the attempts to open it: a corrupt embedded store, a Chroma
     server not yet up or remote embeddings out of reach at start do not stop the bot.
 
-    Until an attempt succeeds, `answer` raises KnowledgeUnavailable, `section` finds
+    Until an attempt succeeds, `answer` raises IndexUnavailable, `section` finds
     nothing and `current()` raises; `sync()` (the knowledge-sync job) tries again, waiting
     twice as long after each failure (from `retry_seconds` up to ten minutes, so the log
     gets one line per attempt, not one per tick), and afterwards keeps the open base in step
@@ -256,10 +257,10 @@ class ResilientKnowledge:
         return self.base is not None
 
     def current(self) -> KnowledgeBase:
-        """Return the open knowledge base; raise KnowledgeUnavailable while there is none."""
+        """Return the open knowledge base; raise IndexUnavailable while there is none."""
         base = self.base
         if base is None:
-            raise KnowledgeUnavailable(self.error or "not opened yet")
+            raise IndexUnavailable(self.error or "not opened yet")
         return base
 
     def try_open(self) -> bool:
@@ -313,10 +314,25 @@ class ResilientKnowledge:
         """Open the index when an attempt is due; else keep the open one in step with other
         processes (blocking: call it off the event loop). Return whether anything changed."""
         if self.base is not None:
-            return self.base.sync()
+            return self._keep_in_step(self.base)
         if self._monotonic() < self._next_attempt:
             return False
         return self.try_open()
+
+    def _keep_in_step(self, base: KnowledgeBase) -> bool:
+        """Sync an open base; a failure (a Chroma server gone away) is logged once per
+        outage, not once per tick, and tried again next tick."""
+        try:
+            changed = base.sync()
+        except Exception as exc:
+            if self.error is None:
+                log.error("knowledge: the index cannot be read (%s); retrying", type(exc).__name__)
+            self.error = type(exc).__name__
+            return False
+        if self.error is not None:
+            log.warning("knowledge: the index can be read again")
+            self.error = None
+        return changed
 
     async def answer(self, question: str, scopes: Sequence[str]) -> Answer:
         """Answer from the open knowledge base (the Answerer port)."""

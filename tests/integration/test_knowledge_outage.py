@@ -11,9 +11,9 @@ import pytest
 
 from bot.retrieval.setup import (
     RETRY_MAX_SECONDS,
+    IndexUnavailable,
     KnowledgeBase,
     KnowledgeConfig,
-    KnowledgeUnavailable,
     ResilientKnowledge,
     open_knowledge,
 )
@@ -55,7 +55,7 @@ def test_a_chroma_server_that_is_not_up_is_retried_with_backoff(
     assert not knowledge.try_open()
     assert not knowledge.available
     assert knowledge.error
-    with pytest.raises(KnowledgeUnavailable):
+    with pytest.raises(IndexUnavailable):
         knowledge.current()
     assert not knowledge.sync()  # not due yet: no attempt
     assert knowledge.attempts == 1
@@ -81,7 +81,7 @@ async def test_a_corrupt_store_opens_after_repair(
         config, lambda: open_knowledge(config), retry_seconds=5, monotonic=ticker
     )
     assert not knowledge.try_open()
-    with pytest.raises(KnowledgeUnavailable):
+    with pytest.raises(IndexUnavailable):
         await knowledge.answer("Hvem er formelle vejledere?", ["all"])
     assert await knowledge.section("anything") is None
     _restore(knowledge_index_dir, store)  # the operator puts the backup back
