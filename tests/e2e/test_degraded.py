@@ -5,10 +5,13 @@ index works again the background retry brings the answers back."""
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 from bot.bootstrap import start_bot, stop_bot
 from bot.config import Settings, load_settings
+from bot.services.broadcasts.types import Audience
+from bot.services.identity.access import Actor
 from bot.services.identity.domain import Role
 from tests.e2e.conftest import make_world
 from tests.e2e.flows import enrol, write_reflection
@@ -76,5 +79,36 @@ async def test_a_corrupt_index_at_start_degrades_and_recovers(
         answer = await student.next_message(timeout=15)
         assert f"📄 {STRATEGY_TITLE}" in answer.text
         await coordinator.no_message(within=0.5)
+    finally:
+        await stop_bot(runtime)
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_a_chroma_server_that_is_not_up_does_not_stop_the_bot(
+    fake_api: FakeBotApi, bot_settings: Settings, clock: ManualClock
+) -> None:
+    values = bot_settings.model_dump() | {
+        "telegram_bot_token": bot_settings.token,
+        "chroma_url": f"http://127.0.0.1:{_closed_port()}",
+    }
+    runtime = await start_bot(load_settings(_env_file=None, **values), clock=clock, poll_timeout=1)
+    try:
+        assert not runtime.knowledge.available
+        world = await make_world(runtime)
+        student = fake_api.user(6211, "Emil")
+        await enrol(student, world.codes[Role.STUDENT])
+        confirmed = await runtime.services.broadcasts.create(
+            Actor.cli(), [world.cohort.id], Audience.STUDENTS, "Husk mødet i morgen"
+        )
+        assert confirmed.recipients == 1
+        await student.expect_text("Husk mødet i morgen")  # the outbox runs
+        await student.send(CATHETER)
+        reply = await student.expect_text(UNAVAILABLE)
+        assert TOLD not in reply.text  # no coordinator or admin has enrolled to be told
     finally:
         await stop_bot(runtime)
