@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,7 +23,12 @@ from bot.config import BotMode, Settings
 from bot.context import CONTEXT_TYPES, BotApplication, Services
 from bot.outbox_runner import OutboxRunner, start_dispatcher
 from bot.retrieval.library import ManagedLibrary
-from bot.retrieval.setup import KnowledgeBase, KnowledgeConfig, open_knowledge
+from bot.retrieval.setup import (
+    KnowledgeBase,
+    KnowledgeConfig,
+    ResilientKnowledge,
+    open_knowledge,
+)
 from bot.scheduler.jobs import schedule_jobs
 from bot.services.broadcasts.introductions import IntroductionService
 from bot.services.broadcasts.reports import BroadcastReports
@@ -42,6 +47,7 @@ from bot.services.kernel.ports import Clock
 from bot.services.knowledge.ports import DocumentLibrary
 from bot.services.knowledge.service import KnowledgeService
 from bot.services.onboarding.enrolment import EnrolmentService
+from bot.services.onboarding.reachability import ReachabilityService
 from bot.services.privacy.retention import RetentionService
 from bot.services.privacy.service import PrivacyService
 from bot.services.pulse.config import PulseConfig
@@ -65,7 +71,15 @@ from bot.tg.routing import register_all
 from bot.web.app import build_web_app
 
 log = logging.getLogger(__name__)
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+# How long start-up waits for the knowledge base before it starts without search (a slow
+# first ingestion, or a Chroma server that does not answer); the attempt goes on meanwhile.
+KNOWLEDGE_START_WAIT = 120.0
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,  # blocking and unblocking the bot
+]
 
 
 @dataclass(slots=True)
@@ -76,7 +90,7 @@ class Runtime:
     engine: AsyncEngine
     services: Services
     application: BotApplication
-    knowledge: KnowledgeBase
+    knowledge: ResilientKnowledge
     web_runner: web.AppRunner | None = None
     outbox: OutboxRunner | None = None
 
@@ -103,23 +117,44 @@ def knowledge_config(settings: Settings) -> KnowledgeConfig:
     )
 
 
-def document_library(knowledge: KnowledgeBase) -> DocumentLibrary | None:
+def document_library(knowledge: KnowledgeBase | ResilientKnowledge) -> DocumentLibrary | None:
     """Return the library coordinators add documents to (None: no managed folder)."""
     return ManagedLibrary(knowledge) if knowledge.config.managed_dir is not None else None
 
 
-async def load_knowledge(settings: Settings, *, ingest: bool) -> KnowledgeBase:
-    """Open the knowledge base off the event loop; ingest first when asked."""
-    knowledge = await asyncio.to_thread(open_knowledge, knowledge_config(settings))
-    if ingest:
-        report = await asyncio.to_thread(knowledge.ingest)
-        log.info(
-            "knowledge: %s chunks from %s files (%s embedded, %s removed)",
-            report.chunks,
-            report.files,
-            report.added,
-            report.deleted,
-        )
+def knowledge_opener(settings: Settings) -> Callable[[], KnowledgeBase]:
+    """Return what opens the knowledge base (blocking), ingesting first when configured."""
+
+    def open_and_ingest() -> KnowledgeBase:
+        knowledge = open_knowledge(knowledge_config(settings))
+        if settings.ingest_on_start:
+            report = knowledge.ingest()
+            log.info(
+                "knowledge: %s chunks from %s files (%s embedded, %s removed)",
+                report.chunks,
+                report.files,
+                report.added,
+                report.deleted,
+            )
+        return knowledge
+
+    return open_and_ingest
+
+
+async def load_knowledge(
+    settings: Settings, *, wait: float = KNOWLEDGE_START_WAIT
+) -> ResilientKnowledge:
+    """Try to open the knowledge base off the event loop, waiting at most `wait` seconds; a
+    failure (or a slow attempt) leaves it unavailable, retried by the knowledge-sync job."""
+    knowledge = ResilientKnowledge(
+        knowledge_config(settings),
+        knowledge_opener(settings),
+        retry_seconds=settings.knowledge_sync_seconds,
+    )
+    attempt = asyncio.ensure_future(asyncio.to_thread(knowledge.try_open))
+    done, _pending = await asyncio.wait({attempt}, timeout=wait)
+    if not done:
+        log.warning("knowledge: still opening after %.0f s; starting without search", wait)
     return knowledge
 
 
@@ -174,6 +209,7 @@ def build_services(
             default_timezone=settings.timezone,
             introductions=introductions,
         ),
+        reachability=ReachabilityService(uow, outbox, clock),
         access=AccessService(uow, settings.admin_telegram_ids),
         coordination=CoordinationService(uow, outbox, clock, invite_days=settings.invite_days),
         privacy=PrivacyService(uow, clock),
@@ -266,7 +302,7 @@ async def start_bot(
     clock: Clock | None = None,
     poll_timeout: int = 30,
     rate_limit: bool = True,
-    knowledge: KnowledgeBase | None = None,
+    knowledge: KnowledgeBase | ResilientKnowledge | None = None,
 ) -> Runtime:
     """Migrate the database, then start the bot (polling or webhook) and the web app.
 
@@ -275,18 +311,14 @@ async def start_bot(
     """
     engine = create_engine(settings.resolved_database_url)
     await migrate.upgrade(engine)
-    if knowledge is None:
-        knowledge = await load_knowledge(settings, ingest=settings.ingest_on_start)
-    services = build_services(
-        settings,
-        engine,
-        clock,
-        knowledge.answerer,
-        document_library(knowledge),
-        sections=knowledge,
+    live = (
+        ResilientKnowledge.ready(knowledge)
+        if isinstance(knowledge, KnowledgeBase)
+        else knowledge or await load_knowledge(settings)
     )
+    services = build_services(settings, engine, clock, live, document_library(live), sections=live)
     application = build_application(settings, services, rate_limit=rate_limit)
-    runtime = Runtime(settings, engine, services, application, knowledge)
+    runtime = Runtime(settings, engine, services, application, live)
     await application.initialize()
     try:
         await set_default_menus(

@@ -22,6 +22,7 @@ from bot.services.identity.coordination import CoordinationService
 from bot.services.kernel.health import HealthService
 from bot.services.knowledge.service import KnowledgeService
 from bot.services.onboarding.enrolment import EnrolmentService
+from bot.services.onboarding.reachability import ReachabilityService
 from bot.services.privacy.retention import RetentionService
 from bot.services.privacy.service import PrivacyService
 from bot.services.pulse.service import PulseService
@@ -39,6 +40,7 @@ class Services:
     """Everything a handler may call, built once by bootstrap."""
 
     enrolment: EnrolmentService
+    reachability: ReachabilityService
     access: AccessService
     coordination: CoordinationService
     privacy: PrivacyService

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from bot.retrieval.ingest.loaders import Folder, load_path, split_front_matter
-from bot.retrieval.setup import MANAGED_PREFIX, KnowledgeBase
+from bot.retrieval.setup import MANAGED_PREFIX, KnowledgeBase, ResilientKnowledge
 from bot.retrieval.text.language import looks_english
 from bot.services.identity.coordination import slugify
 from bot.services.knowledge.types import (
@@ -58,12 +58,17 @@ def safe_name(file_name: str) -> str:
 class ManagedLibrary:
     """Implements the DocumentLibrary port over a KnowledgeBase with a managed folder."""
 
-    def __init__(self, knowledge: KnowledgeBase) -> None:
+    def __init__(self, knowledge: KnowledgeBase | ResilientKnowledge) -> None:
         if knowledge.config.managed_dir is None:
             raise ValueError("the knowledge base has no managed folder")
-        self.knowledge = knowledge
+        self._source = knowledge
         self.root = knowledge.config.managed_dir
         self.folder = Folder(self.root, MANAGED_PREFIX)
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        """The open knowledge base (IndexUnavailable while the index cannot be opened)."""
+        return self._source.current()
 
     async def read(self, document: NewDocument) -> Staged:
         """Write the document to a staging folder with its metadata and read it."""
@@ -107,7 +112,7 @@ class ManagedLibrary:
 
     async def sync(self) -> bool:
         """Rebuild the in-memory indexes when another process changed the index."""
-        return await asyncio.to_thread(self.knowledge.sync)
+        return await asyncio.to_thread(self._source.sync)  # also retries a failed open
 
     def target(self, document: NewDocument, name: str) -> Path:
         """Return where a document is kept."""

@@ -14,7 +14,7 @@ from bot.tg.identity import invitation, link, profile
 from bot.tg.kit import errors
 from bot.tg.knowledge import faq
 from bot.tg.knowledge import handlers as knowledge
-from bot.tg.onboarding import start
+from bot.tg.onboarding import reachability, start
 from bot.tg.privacy import handlers as privacy
 from bot.tg.pulse import handlers as pulse
 from bot.tg.questions import handlers as questions
@@ -28,6 +28,7 @@ def register_all(app: Application) -> None:
     """Register every handler: specific ones first, fallbacks last."""
     for module in (
         start,
+        reachability,
         profile,
         link,
         invitation,

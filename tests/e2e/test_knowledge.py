@@ -302,7 +302,7 @@ async def test_an_ingest_by_another_process_reaches_the_running_bot(
     fake_api: FakeBotApi, ward: World, corpus: Path, live_settings: Settings, tmp_path: Path
 ) -> None:
     student = await _member(fake_api, ward, 8501, Role.STUDENT)
-    knowledge = ward.runtime.knowledge
+    knowledge = ward.runtime.knowledge.current()
     before = knowledge.version
     (corpus / "parkering.md").write_text(PARKING, encoding="utf-8")
     env = clean_env(
@@ -367,7 +367,7 @@ async def test_a_department_created_with_its_guide_is_answered_by_the_running_bo
     )
     student = fake_api.user(8601)
     await enrol(student, (await coordination.create_invite(cli, cohort.id, Role.STUDENT)).code)
-    knowledge = ward.runtime.knowledge
+    knowledge = ward.runtime.knowledge.current()
 
     async def picked_up() -> bool:
         return knowledge.version == knowledge.index.version()

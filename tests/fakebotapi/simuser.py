@@ -123,6 +123,35 @@ class SimUser:
             content["reply_to_message"] = self.fake.message_dict(reply_to, nested=True)
         return await self._post(content)
 
+    async def block_bot(self) -> int:
+        """Block the bot, as Telegram does it: every send to this chat now fails with 403,
+        and the bot gets a my_chat_member update (member -> kicked)."""
+        self.fake.block(self.id)
+        return await self._member_change("member", "kicked")
+
+    async def unblock_bot(self) -> int:
+        """Unblock the bot: sends work again, and a my_chat_member update (kicked -> member)."""
+        self.fake.unblock(self.id)
+        return await self._member_change("kicked", "member")
+
+    async def _member_change(self, old: str, new: str) -> int:
+        def member(status: str) -> dict[str, Any]:
+            body: dict[str, Any] = {"user": self.fake.bot_user(), "status": status}
+            if status == "kicked":
+                body["until_date"] = 0
+            return body
+
+        change = {
+            "chat": self.chat_dict(),
+            "from": self.user_dict(),
+            "date": int(time.time()),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+        update_id = self.fake.enqueue({"my_chat_member": change})
+        await asyncio.sleep(0)
+        return update_id
+
     def delete(self, update_id_or_message_id: int) -> None:
         """Delete a message this user sent (by its update_id or message_id); as in Telegram,
         the bot is not told, but the message no longer appears in replies to it."""

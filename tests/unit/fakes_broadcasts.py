@@ -105,8 +105,15 @@ class FakeOutbox:
         raise NotImplementedError
 
     async def block_chat(self, chat_id: int, now: datetime) -> None:
-        """Not needed here."""
-        raise NotImplementedError
+        """Cancel what waits for the chat and, given the fake database, mark its person
+        inactive (as the SQL store does after a 403)."""
+        for row in self.rows:
+            if row.message.chat_id == chat_id and row.status is OutboxStatus.PENDING:
+                row.status = OutboxStatus.CANCELLED
+        if self._store is not None:
+            for person in list(self._store.people.values()):
+                if person.telegram_id == chat_id and person.active:
+                    self._store.people[person.id] = dataclasses.replace(person, active=False)
 
     async def report(self, origin: str) -> DeliveryReport:
         """Count per status."""

@@ -10,9 +10,9 @@ import pytest
 
 from bot.services.identity.access import Actor
 from bot.services.identity.domain import GapReason, Role
-from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
+from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound, Unavailable
 from bot.services.privacy.service import PrivacyService
-from bot.services.questions.knowledge import Answer, Citation
+from bot.services.questions.knowledge import AbstainReason, Answer, Citation
 from bot.services.questions.service import AWAITING_QUESTION, QuestionService
 from bot.tg.delivery.choices import reply_markup
 from tests.support import ManualClock
@@ -324,3 +324,65 @@ def test_the_askers_own_name_is_masked_before_answering() -> None:
         == "Jeg hedder [navn], hvor møder jeg?"
     )
     assert mask_name("Hvor møder jeg?", None) == "Hvor møder jeg?"
+
+
+class BrokenAnswerer:
+    """An answerer whose index is down until `fixed`."""
+
+    def __init__(self, working: FakeAnswerer) -> None:
+        self.working = working
+        self.fixed = False
+
+    async def answer(self, question: str, scopes: Sequence[str]) -> Answer:
+        """Fail like an unopened index, or answer once fixed."""
+        if not self.fixed:
+            raise Unavailable("index down")
+        return await self.working.answer(question, scopes)
+
+
+def _alerts(setup: Setup) -> list[int]:
+    return [r.message.chat_id for r in setup.outbox.rows if r.message.origin == "alert:search"]
+
+
+async def test_search_down_tells_coordinators_and_admins_once_per_period(setup: Setup) -> None:
+    broken = BrokenAnswerer(setup.answerer)
+    questions = QuestionService(setup.uow, setup.outbox, setup.clock, broken, [ADMIN])
+    asked = await questions.ask(STUDENT, "Hvor er simulationsrummet?")
+    assert asked.answer.abstained
+    assert asked.answer.reason == AbstainReason.UNAVAILABLE
+    assert asked.told
+    assert sorted(_alerts(setup)) == [COORDINATOR, ADMIN]
+    texts = [r.message.payload["text"] for r in setup.outbox.rows]
+    assert not any("simulationsrummet" in t for t in texts)  # never the question itself
+    assert (await questions.ask(OTHER_STUDENT, "Hvor er kantinen?")).told
+    assert (await questions.ask(STRANGER, "Hvor er kantinen?")).told  # the admin knows
+    assert sorted(_alerts(setup)) == [COORDINATOR, ADMIN]  # nobody told twice
+    setup.clock.advance(hours=6)
+    await questions.ask(STUDENT, "Hvor er kantinen?")
+    assert sorted(_alerts(setup)) == [COORDINATOR, COORDINATOR, ADMIN, ADMIN]
+
+
+async def test_search_back_answers_again_and_a_later_outage_is_told_again(setup: Setup) -> None:
+    broken = BrokenAnswerer(setup.answerer)
+    questions = QuestionService(setup.uow, setup.outbox, setup.clock, broken, [ADMIN])
+    await questions.ask(STUDENT, "Hvor er simulationsrummet?")
+    broken.fixed = True
+    asked = await questions.ask(STUDENT, "Hvor er simulationsrummet?")
+    assert not asked.answer.abstained
+    assert not asked.told
+    broken.fixed = False  # flapping within the period: told already, nothing new queued
+    assert (await questions.ask(STUDENT, "Hvor er simulationsrummet?")).told
+    assert len(_alerts(setup)) == 2
+    setup.clock.advance(hours=6)
+    await questions.ask(STUDENT, "Hvor er simulationsrummet?")
+    assert len(_alerts(setup)) == 4
+
+
+async def test_search_down_with_nobody_to_tell_says_so(clock: ManualClock) -> None:
+    uow = FakeUowFactory()
+    questions = QuestionService(
+        uow, FakeOutbox(uow.store), clock, BrokenAnswerer(FakeAnswerer()), []
+    )
+    asked = await questions.ask(STRANGER, "Hvor er kantinen?")
+    assert asked.answer.reason == AbstainReason.UNAVAILABLE
+    assert not asked.told

@@ -123,10 +123,7 @@ class KnowledgeIndex:
         """
         if not self.embedded:
             return self
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        SharedSystemClient._identifier_to_system.pop(str(self.folder), None)
-        SharedSystemClient._identifier_to_refcount.pop(str(self.folder), None)
+        forget_embedded(self.folder)
         return KnowledgeIndex(self.embeddings, self.folder, self.chroma_url)
 
     def version(self) -> str:
@@ -283,6 +280,15 @@ class KnowledgeIndex:
         if self.is_empty(name) and records.list_keys(limit=1):
             log.warning("the %s store is empty but records remain: re-indexing", name)
             records.delete_keys(records.list_keys())
+
+
+def forget_embedded(folder: Path) -> None:
+    """Forget the embedded Chroma this process keeps for a folder, so the next client opens
+    it afresh (Chroma caches one per folder, a broken one too, after a failed open)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(folder), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(folder), None)
 
 
 def _client(folder: Path, chroma_url: str | None) -> chromadb.ClientAPI:

@@ -19,3 +19,7 @@ class Invalid(ServiceError):
 
 class ContainsCpr(Invalid):
     """Text holds a CPR number; it was not stored."""
+
+
+class Unavailable(ServiceError):
+    """A part the action needs is down for now (the search index); try again later."""

@@ -23,6 +23,11 @@ HOW_TO_ANSWER = N_(
 )
 BUTTON_ANSWER = N_("Answer")
 ANSWERED = N_("Your coordinator has answered your question:")
+SEARCH_DOWN = N_(
+    "Search in the documents is unavailable right now, so questions get no answers from "
+    "them. Praktikbot keeps trying and answers again as soon as it works; the bot's log "
+    "says why. Everything else works as usual."
+)
 
 
 class QuestionAction(StrEnum):
@@ -63,3 +68,10 @@ def answer_payload(question: Question, language: str) -> dict[str, Any]:
         _esc(question.reply or ""),
     ]
     return {"text": "\n".join(lines)}
+
+
+def search_down_payload(language: str) -> dict[str, Any]:
+    """Return the note to a coordinator or admin that search is down (no question, no
+    asker: only that it is down)."""
+    _ = gettext_for(language)
+    return {"text": "⚠️ " + _(SEARCH_DOWN)}

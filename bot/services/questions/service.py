@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
@@ -38,7 +38,7 @@ from bot.services.questions.knowledge import (
     SectionReader,
     scopes_for,
 )
-from bot.services.questions.messages import answer_payload, forward_payload
+from bot.services.questions.messages import answer_payload, forward_payload, search_down_payload
 from bot.services.questions.ports import QuestionsUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,8 @@ NO_ANSWER = Answer(
     text="", citations=(), abstained=True, confidence=0.0, reason=AbstainReason.UNAVAILABLE
 )
 ORIGIN = "question"
+SEARCH_DOWN_ORIGIN = "alert:search"
+SEARCH_DOWN_EVERY = timedelta(hours=6)  # a coordinator hears of an outage at most this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,7 @@ class Asked:
     question_id: int | None
     answer: Answer
     enrolled: bool
+    told: bool = False  # search is down and coordinators know (now or earlier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,8 @@ class QuestionService:
         self._answerer = answerer
         self._admins = frozenset(admin_telegram_ids)
         self._sections = sections
+        self._failing = False  # the answerer is failing: logged once, not per question
+        self._alerted: dict[int, datetime] = {}  # person id -> when told search is down
 
     async def ask(self, telegram_id: int, raw: str, language: str = "da") -> Asked:
         """Answer a question and store it (anonymously for people who have not enrolled)."""
@@ -143,7 +148,7 @@ class QuestionService:
         async with self._uow() as uow:
             person = await uow.people.by_telegram_id(telegram_id)
             scopes, cohort_id = await reading_scopes(uow, person)
-        answer = await self._answer(mask_name(text, person), scopes)
+        answer, failed = await self._answer(mask_name(text, person), scopes)
         record = Question(
             id=0,
             text=text,
@@ -155,13 +160,62 @@ class QuestionService:
             confidence=answer.confidence,
             answer=None if answer.abstained else answer.text,
         )
+        alerts: list[OutgoingMessage] = []
+        told = False
         async with self._uow() as uow:
             stored = await uow.questions.add(record)
             if person is not None and person.awaiting == AWAITING_QUESTION:
                 await uow.people.update(person.id, awaiting=None)
+            if failed:
+                told, alerts = await self._search_down(uow, cohort_id, person)
             await uow.commit()
+        if alerts:
+            await self._outbox.enqueue(alerts)
         log.info("question %s answered (abstained: %s)", stored.id, answer.abstained)
-        return Asked(stored.id if person else None, answer, enrolled=person is not None)
+        enrolled = person is not None
+        return Asked(stored.id if person else None, answer, enrolled=enrolled, told=told)
+
+    async def _search_down(
+        self, uow: QuestionsUnitOfWork, cohort_id: int | None, asker: Person | None
+    ) -> tuple[bool, list[OutgoingMessage]]:
+        """Return whether anyone is told that search is down, and the alerts for those not
+        told within SEARCH_DOWN_EVERY (the asker's coordinators and the admins; keyed per
+        period, so several processes send one)."""
+        people: list[Person] = []
+        if cohort_id is not None:
+            people += await uow.memberships.people_in(cohort_id, Role.COORDINATOR)
+        for telegram_id in sorted(self._admins):
+            admin = await uow.people.by_telegram_id(telegram_id)
+            if admin is not None:
+                people.append(admin)
+        asker_id = asker.id if asker else None
+        reachable = {p.id: p for p in people if p.active and p.id != asker_id}
+        now = self._clock.now()
+        due = [
+            p
+            for p in reachable.values()
+            if (seen := self._alerted.get(p.id)) is None or now - seen >= SEARCH_DOWN_EVERY
+        ]
+        if not due:
+            return bool(reachable), []
+        wake = await wake_times(uow.schedules, due, now)
+        period = int(now.timestamp() // SEARCH_DOWN_EVERY.total_seconds())
+        alerts = []
+        for person in due:
+            self._alerted[person.id] = now
+            payload = search_down_payload(person.language)
+            key = f"alert:search:{period}:to:{person.id}"
+            alerts.append(
+                OutgoingMessage(
+                    chat_id=person.telegram_id,
+                    payload=payload,
+                    origin=SEARCH_DOWN_ORIGIN,
+                    not_before=wake[person.id],
+                    person_id=person.id,
+                    dedupe_key=key,
+                )
+            )
+        return True, alerts
 
     async def read_more(self, telegram_id: int, key: str) -> Section:
         """Return the whole section an answer came from, when the person may read it."""
@@ -309,15 +363,22 @@ class QuestionService:
                 questions = await uow.questions.gaps(ids, include_anonymous=False)
         return group_gaps(questions)
 
-    async def _answer(self, text: str, scopes: Sequence[str]) -> Answer:
-        """Return the answerer's answer, or an abstention when there is none or it fails."""
+    async def _answer(self, text: str, scopes: Sequence[str]) -> tuple[Answer, bool]:
+        """Return the answerer's answer, or an abstention when there is none or it fails,
+        and whether it failed (logged once per outage, not once per question)."""
         if self._answerer is None:
-            return NO_ANSWER
+            return NO_ANSWER, False
         try:
-            return await self._answerer.answer(text, scopes)
+            answer = await self._answerer.answer(text, scopes)
         except Exception as exc:  # a broken index must not lose the question
-            log.error("answerer failed: %s", type(exc).__name__)
-            return NO_ANSWER
+            if not self._failing:
+                log.error("answerer failed: %s; answering 'unavailable'", type(exc).__name__)
+            self._failing = True
+            return NO_ANSWER, True
+        if self._failing:
+            log.warning("answerer works again")
+            self._failing, self._alerted = False, {}
+        return answer, False
 
     async def _responders(
         self, uow: QuestionsUnitOfWork, question: Question

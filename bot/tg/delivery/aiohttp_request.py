@@ -58,7 +58,9 @@ class AiohttpRequest(BaseRequest):
         """Open the session."""
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300)
-            self._session = aiohttp.ClientSession(connector=connector)
+            # trust_env: HTTP(S)_PROXY and NO_PROXY apply, as they do to PTB's httpx client,
+            # so behind an egress proxy the outbox goes out the same way as the replies.
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
 
     async def shutdown(self) -> None:
         """Close the session."""

@@ -11,7 +11,7 @@ from telegram.ext import Application
 
 from bot.context import BotContext
 from bot.i18n import N_, gettext_for
-from bot.services.kernel.errors import Invalid, NotAllowed, NotFound
+from bot.services.kernel.errors import Invalid, NotAllowed, NotFound, Unavailable
 from bot.tg.kit.common import whoami
 
 log = logging.getLogger(__name__)
@@ -19,6 +19,10 @@ REPLIES = {
     NotAllowed: N_("Sorry, your role does not allow that."),
     NotFound: N_("Sorry, I could not find that any more. It may have been removed."),
     Invalid: N_("Sorry, that did not work. Please check what you entered and try again."),
+    Unavailable: N_(
+        "Sorry, the documents are unavailable right now, so I cannot do that. "
+        "Please try again in a little while."
+    ),
 }
 GENERIC = N_("Sorry, something went wrong on my side. Please try again in a moment.")
 

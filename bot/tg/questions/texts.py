@@ -86,7 +86,12 @@ def abstention(asked: Asked, _: Gettext) -> str:
     """Why there is no answer, and what happens next."""
     answer = asked.answer
     no_guide = any(scope.startswith("dept:") for scope in answer.missing_scopes)
-    if answer.reason == AbstainReason.UNAVAILABLE:
+    if answer.reason == AbstainReason.UNAVAILABLE and asked.told:
+        text = _(
+            "Search is unavailable right now, so I cannot look in the documents. I have "
+            "told the coordinators; please try again in a little while."
+        )
+    elif answer.reason == AbstainReason.UNAVAILABLE:
         text = _("Search is unavailable right now, so I cannot look in the documents.")
     elif no_guide:
         text = _(
