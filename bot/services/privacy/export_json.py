@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.services.feedback.types import FEEDBACK_FIELDS, SELF_FIELDS, FeedbackRequest
 from bot.services.privacy.service import PersonalData
+from bot.services.reflection.types import Reflection
 
 SCHEMA = "praktikbot-export"
 SCHEMA_VERSION = 1
@@ -157,7 +158,7 @@ def _settings(data: PersonalData) -> dict[str, Any] | None:
     }
 
 
-def _entry(e: Any) -> dict[str, Any]:
+def _entry(e: Reflection) -> dict[str, Any]:
     return {
         "id": e.id,
         "date": _iso(e.entry_date),
