@@ -18,6 +18,7 @@ from bot.storage.identity.repositories import (
     SqlPersonRepo,
 )
 from bot.storage.knowledge.repository import SqlFaqRepo, SqlUploadRepo
+from bot.storage.privacy.repository import SqlPersonalRecordsRepo
 from bot.storage.pulse.repository import SqlPulseRepo
 from bot.storage.questions.repository import SqlQuestionRepo
 from bot.storage.reflection.repository import SqlGoalRepo, SqlReflectionRepo
@@ -54,6 +55,7 @@ class SqlUnitOfWork:
         self.pulse = SqlPulseRepo(session)
         self.uploads = SqlUploadRepo(session)
         self.faqs = SqlFaqRepo(session)
+        self.records = SqlPersonalRecordsRepo(session)
         return self
 
     async def __aexit__(

@@ -44,9 +44,11 @@ async def test_export_sends_a_document_with_the_persons_data(
     user = fake_api.user(5002, first_name="Eksport", last_name="Testesen")
     await enrol(user, world.codes[Role.STUDENT])
     await user.send("/eksport")
-    document = await user.next_message()
-    assert document.kind == "document"
-    assert document.file_name == "praktikbot-data.md"
+    pdf, document = await user.next_message(), await user.next_message()
+    assert pdf.kind == "document"
+    assert pdf.file_bytes.startswith(b"%PDF-")
+    assert document.file_name is not None
+    assert document.file_name.endswith(".json")
     body = document.file_bytes.decode()
     assert "Eksport Testesen" in body
     assert "Sygeplejersker F27" in body

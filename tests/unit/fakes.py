@@ -26,6 +26,7 @@ from tests.unit.fakes_broadcasts import FakeBroadcasts
 from tests.unit.fakes_conversations import FakeConversations, FakeDigests
 from tests.unit.fakes_feedback import FakeFeedback
 from tests.unit.fakes_knowledge import FakeFaqs, FakeUploads
+from tests.unit.fakes_privacy import FakeRecords
 from tests.unit.fakes_pulse import FakePulse
 from tests.unit.fakes_reflections import FakeGoals, FakeReflections, FakeSchedules
 from tests.unit.fakes_reports import FakeReports
@@ -55,6 +56,7 @@ class FakeStore:
         self.goals: dict = {}
         self.uploads: dict = {}
         self.faqs: dict = {}
+        self.records: dict = {}  # person id -> PersonalRecords planted by a test
         self.commits = 0
 
     def next_id(self, table: dict) -> int:
@@ -451,6 +453,7 @@ class FakeUnitOfWork:
         self.feedback = FakeFeedback(store)
         self.uploads = FakeUploads(store)
         self.faqs = FakeFaqs(store)
+        self.records = FakeRecords(store)
         self._snapshot: dict | None = None
 
     async def __aenter__(self) -> Self:

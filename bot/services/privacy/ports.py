@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.services.conversations.ports import ConversationsUnitOfWork
 from bot.services.feedback.ports import FeedbackUnitOfWork
+from bot.services.privacy.types import PersonalRecordsRepo
 from bot.services.questions.ports import QuestionsUnitOfWork
 
 
-class PrivacyUnitOfWork(FeedbackUnitOfWork, QuestionsUnitOfWork, Protocol):
+class PrivacyUnitOfWork(
+    FeedbackUnitOfWork, ConversationsUnitOfWork, QuestionsUnitOfWork, Protocol
+):
     """The repositories the privacy services need, in one transaction."""
+
+    @property
+    def records(self) -> PersonalRecordsRepo:
+        """What points at a person from other people's features, for the export."""
+        ...

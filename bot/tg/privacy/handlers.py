@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import N_, gettext_for
+from bot.services.privacy.export_json import export_json
 from bot.tg.kit.callbacks import unpack
 from bot.tg.kit.commands import set_personal_menu
 from bot.tg.kit.common import translator
 from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, keyboard, reply
-from bot.tg.privacy.texts import export_markdown
+from bot.tg.privacy.export_pdf import export_pdf
 
 
 async def export(update: Update, context: BotContext) -> None:
-    """Send the person a document with everything stored about them."""
+    """Send the person everything stored about them: a PDF to read and a JSON file."""
     profile, _ = await translator(update, context)
     if profile is None:
         await reply(update, _("Nothing is stored about you."))
         return
-    data = await context.services.privacy.export(profile.person.telegram_id)
-    document = InputFile(export_markdown(data, _).encode(), filename="praktikbot-data.md")
+    chat = profile.person.telegram_id
+    data = await context.services.privacy.export(chat)
+    day = f"{data.exported_at:%Y-%m-%d}"
+    pdf = await asyncio.to_thread(export_pdf, data, _)
     await context.bot.send_document(
-        profile.person.telegram_id, document, caption=_("Everything I store about you.")
+        chat,
+        InputFile(pdf, filename=f"praktikbot-{day}.pdf"),
+        caption=_("Everything I store about you, to read or keep in your portfolio."),
+    )
+    await context.bot.send_document(
+        chat,
+        InputFile(export_json(data), filename=f"praktikbot-{day}.json"),
+        caption=_("The same data, machine-readable (JSON)."),
     )
 
 

@@ -1,0 +1,1 @@
+"""The export's read of every record that points at a person."""
