@@ -230,6 +230,7 @@ def build_services(
             clock,
             retention_days=settings.retention_days,
             reminder_days=settings.retention_reminder_days,
+            payload_days=settings.outbox_payload_days,
             timezone=settings.timezone,
         ),
         reports=ReportService(uow, clock),

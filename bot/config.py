@@ -87,6 +87,7 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=180, ge=1, le=3650)
     invite_days: int = Field(default=14, ge=1, le=365)
     retention_reminder_days: int = Field(default=14, ge=0, le=365)
+    outbox_payload_days: int = Field(default=7, ge=1, le=365)
     knowledge_dir: Path = Path("knowledge")
     chroma_dir: Path | None = None
     chroma_url: str | None = None

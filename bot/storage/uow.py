@@ -19,6 +19,7 @@ from bot.storage.identity.repositories import (
 )
 from bot.storage.knowledge.repository import SqlFaqRepo, SqlUploadRepo
 from bot.storage.privacy.repository import SqlPersonalRecordsRepo
+from bot.storage.privacy.retention import SqlRetentionRepo
 from bot.storage.pulse.repository import SqlPulseRepo
 from bot.storage.questions.repository import SqlQuestionRepo
 from bot.storage.reflection.repository import SqlGoalRepo, SqlReflectionRepo
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
         self.uploads = SqlUploadRepo(session)
         self.faqs = SqlFaqRepo(session)
         self.records = SqlPersonalRecordsRepo(session)
+        self.retention = SqlRetentionRepo(session)
         return self
 
     async def __aexit__(

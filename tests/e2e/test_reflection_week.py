@@ -228,8 +228,9 @@ def _actions(week: Week) -> dict[datetime, Action]:
         answer = await anna.next_message()
         assert "Spørgsmål 1 af" not in answer.text  # Friday's prompt expired: this is a question
         await anna.send("/eksport")
-        document = await anna.next_message()
-        body = document.file_bytes.decode()
+        documents = [await anna.next_message(), await anna.next_message()]
+        (data,) = [d for d in documents if (d.file_name or "").endswith(".json")]
+        body = data.file_bytes.decode()  # the JSON half of the export (the PDF is compressed)
         assert "Lære at give og modtage struktureret feedback" in body
         assert "Jeg lærte at dobbelttjekke doseringen." in body
         assert "010190" not in body

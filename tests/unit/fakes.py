@@ -26,7 +26,7 @@ from tests.unit.fakes_broadcasts import FakeBroadcasts
 from tests.unit.fakes_conversations import FakeConversations, FakeDigests
 from tests.unit.fakes_feedback import FakeFeedback
 from tests.unit.fakes_knowledge import FakeFaqs, FakeUploads
-from tests.unit.fakes_privacy import FakeRecords
+from tests.unit.fakes_privacy import FakeRecords, FakeRetention
 from tests.unit.fakes_pulse import FakePulse
 from tests.unit.fakes_reflections import FakeGoals, FakeReflections, FakeSchedules
 from tests.unit.fakes_reports import FakeReports
@@ -454,6 +454,7 @@ class FakeUnitOfWork:
         self.uploads = FakeUploads(store)
         self.faqs = FakeFaqs(store)
         self.records = FakeRecords(store)
+        self.retention = FakeRetention(store)
         self._snapshot: dict | None = None
 
     async def __aenter__(self) -> Self:

@@ -206,6 +206,7 @@ async def test_retention_reminds_then_deletes(s: Setup) -> None:
     s.clock.advance(days=6)
     report = await retention.run()
     assert report.deleted == 1
+    assert report.people == 2  # Anna and Vera are in no other cohort: they go too
     async with s.uow() as uow:
         assert await uow.reflections.for_person(1) == []
-    assert (await s.logbook.page(11, 0)).total == 0
+        assert await uow.people.by_telegram_id(11) is None

@@ -36,6 +36,8 @@ class OutgoingMessage:
     (see `choices.with_choices`) and `file` (a path) with `caption` for photos and documents.
     Rows queued before choices existed may hold `reply_markup`, a ready inline keyboard.
     `dedupe_key` makes enqueueing idempotent: a second message with the same key is not added.
+    `about_id` is the person the message is about when it carries their name or words to
+    someone else (a student's self-assessment in a supervisor's request): `/slet` scrubs it.
     """
 
     chat_id: int
@@ -45,6 +47,7 @@ class OutgoingMessage:
     kind: MessageKind = MessageKind.TEXT
     person_id: int | None = None
     dedupe_key: str | None = None
+    about_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

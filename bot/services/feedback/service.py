@@ -205,7 +205,7 @@ class FeedbackService:
                 raise Closed("already sent")
             payload = request_payload(moved, person.display_name, supervisor.language)
             key = f"fb:{moved.id}:to:{supervisor_id}"
-            message = await message_for(uow, supervisor, payload, now, key)
+            message = await message_for(uow, supervisor, payload, now, key, about=person.id)
             await uow.commit()
         await self._outbox.enqueue([message])
         return supervisor
@@ -269,7 +269,8 @@ class FeedbackService:
             return None
         request, student = result.request, result.student
         payload = feedback_payload(request, supervisor.display_name, student.language)
-        return await message_for(uow, student, payload, now, f"fb:{request.id}:given")
+        key = f"fb:{request.id}:given"
+        return await message_for(uow, student, payload, now, key, about=supervisor.id)
 
 
 __all__ = ["Ask", "Closed", "FeedbackService", "Given", "Ready", "Saved"]

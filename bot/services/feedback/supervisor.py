@@ -94,7 +94,7 @@ class SupervisorFeedback:
             if student is not None:
                 payload = declined_payload(moved, person.display_name, student.language)
                 key = f"fb:{request.id}:declined"
-                messages.append(await message_for(uow, student, payload, now, key))
+                messages.append(await message_for(uow, student, payload, now, key, person.id))
             await uow.commit()
         await self._outbox.enqueue(messages)
         return student.display_name if student else "?"
@@ -153,8 +153,8 @@ class SupervisorFeedback:
         )
         note = passed_payload(person.display_name, colleague.display_name, student.language)
         return [
-            await message_for(uow, colleague, payload, now, key),
-            await message_for(uow, student, note, now, f"{key}:student"),
+            await message_for(uow, colleague, payload, now, key, about=student.id),
+            await message_for(uow, student, note, now, f"{key}:student", about=colleague.id),
         ]
 
 

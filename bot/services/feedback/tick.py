@@ -38,9 +38,15 @@ RECHECK = timedelta(days=1)
 
 
 async def message_for(
-    uow: FeedbackUnitOfWork, person: Person, payload: dict[str, Any], now: datetime, key: str
+    uow: FeedbackUnitOfWork,
+    person: Person,
+    payload: dict[str, Any],
+    now: datetime,
+    key: str,
+    about: int | None = None,
 ) -> OutgoingMessage:
-    """Return a message for one person, to be sent out of their quiet hours."""
+    """Return a message for one person, to be sent out of their quiet hours; `about` is the
+    person whose name or words it carries."""
     wake = await wake_times(uow.schedules, [person], now)
     return OutgoingMessage(
         chat_id=person.telegram_id,
@@ -49,6 +55,7 @@ async def message_for(
         not_before=wake[person.id],
         person_id=person.id,
         dedupe_key=key,
+        about_id=about,
     )
 
 
@@ -159,7 +166,8 @@ class FeedbackTicker:
                         request, student.display_name, days, supervisor.language
                     )
                     key = f"fb:{request.id}:remind:{supervisor.id}"
-                    messages.append(await message_for(uow, supervisor, payload, now, key))
+                    message = await message_for(uow, supervisor, payload, now, key, student.id)
+                    messages.append(message)
             if messages:
                 queued += await self._outbox.enqueue(messages)
             async with self._uow() as uow:

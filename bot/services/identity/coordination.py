@@ -313,6 +313,7 @@ class CoordinationService:
                 not_before=wake[reader.id],
                 person_id=reader.id,
                 dedupe_key=f"{key}:{reader.id}",
+                about_id=supervisor.id if reader.id == student.id else student.id,
             )
             for reader in readers
         ]

@@ -6,7 +6,7 @@ from typing import Protocol
 
 from bot.services.conversations.ports import ConversationsUnitOfWork
 from bot.services.feedback.ports import FeedbackUnitOfWork
-from bot.services.privacy.types import PersonalRecordsRepo
+from bot.services.privacy.types import PersonalRecordsRepo, RetentionRepo
 from bot.services.questions.ports import QuestionsUnitOfWork
 
 
@@ -18,4 +18,9 @@ class PrivacyUnitOfWork(
     @property
     def records(self) -> PersonalRecordsRepo:
         """What points at a person from other people's features, for the export."""
+        ...
+
+    @property
+    def retention(self) -> RetentionRepo:
+        """Deletes what has passed its time, and scrubs what names a deleted person."""
         ...

@@ -1,5 +1,10 @@
-"""Retention: reflections and goals are deleted a set number of days after the placement
-ends, and each student is reminded to export them first (once, through the outbox)."""
+"""Retention: everything a placement holds about people is deleted a set number of days after
+it ends (reflections, goals, feedback, conversations and plans, questions and replies, pulse
+asks, invites, memberships, and then the people who are in no cohort any more), and each
+student is reminded to export first (once, through the outbox). Leftovers with no cohort
+have limits of their own: anonymous questions (`retention_days` after they were asked),
+digest records (the same), documents sent but never filed (a day), and the texts of
+finished outbox messages (`payload_days` after they were sent)."""
 
 from __future__ import annotations
 
@@ -26,6 +31,8 @@ class RetentionReport:
 
     reminded: int
     deleted: int
+    people: int = 0
+    other: int = 0
 
 
 class RetentionService:
@@ -40,6 +47,7 @@ class RetentionService:
         retention_days: int,
         reminder_days: int,
         timezone: str,
+        payload_days: int = 7,
     ) -> None:
         self._uow = uow
         self._outbox = outbox
@@ -47,6 +55,7 @@ class RetentionService:
         self._keep = timedelta(days=retention_days)
         self._remind = timedelta(days=min(reminder_days, retention_days))
         self._zone = ZoneInfo(timezone)
+        self._payloads = timedelta(days=payload_days)
 
     async def run(self) -> RetentionReport:
         """Send the due reminders and delete what has passed its retention time."""
@@ -68,11 +77,24 @@ class RetentionService:
                                 _reminder(student.id, student.telegram_id, cohort.id, payload, now)
                             )
             deleted = await uow.reflections.delete_ended(expired)
+            people = await uow.retention.purge_cohorts(expired)
+            other = await uow.retention.purge_older(
+                anonymous_before=now - self._keep,
+                digests_before=now - self._keep,
+                uploads_before=now - timedelta(days=1),
+                payloads_before=now - self._payloads,
+            )
             await uow.commit()
         reminded = await self._outbox.enqueue(messages) if messages else 0
-        if reminded or deleted:
-            log.info("retention: %s reminders, %s reflections deleted", reminded, deleted)
-        return RetentionReport(reminded, deleted)
+        if reminded or deleted or people or other:
+            log.info(
+                "retention: %s reminders, %s reflections, %s people, %s other rows deleted",
+                reminded,
+                deleted,
+                people,
+                other,
+            )
+        return RetentionReport(reminded, deleted, people, other)
 
 
 def _reminder(

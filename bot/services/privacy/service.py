@@ -95,6 +95,7 @@ class PrivacyService:
             person = await uow.people.by_telegram_id(telegram_id)
             if person is None:
                 return False
+            await uow.retention.scrub_about(person.id)  # their name in others' chats
             await uow.people.delete(person.id)
             await uow.audit.record(
                 AuditEntry(at=self._clock.now(), actor="self", action="person.delete")

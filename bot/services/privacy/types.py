@@ -3,6 +3,7 @@ person from other people's features (feedback they wrote, replies, links, what t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -78,6 +79,34 @@ class PersonalRecords:
     messages: dict[str, int] = field(default_factory=dict)
     authored: tuple[Authored, ...] = ()
     audit: tuple[AuditRecord, ...] = ()
+
+
+class RetentionRepo(Protocol):
+    """What retention and erasure delete beyond the features' own repositories."""
+
+    async def purge_cohorts(self, cohort_ids: Sequence[int]) -> int:
+        """Delete what these ended cohorts hold about people (feedback, conversations,
+        questions, pulse asks, invites, memberships), then the people left in no cohort;
+        return how many people were deleted."""
+        ...
+
+    async def purge_older(
+        self,
+        *,
+        anonymous_before: datetime,
+        digests_before: datetime,
+        uploads_before: datetime,
+        payloads_before: datetime,
+    ) -> int:
+        """Delete anonymous questions, digest records and abandoned uploads older than their
+        limits and empty the payloads of outbox messages finished before `payloads_before`;
+        return how many rows changed."""
+        ...
+
+    async def scrub_about(self, person_id: int) -> int:
+        """Cancel waiting outbox messages that carry this person's name or words to someone
+        else and empty every such payload; return how many."""
+        ...
 
 
 class PersonalRecordsRepo(Protocol):

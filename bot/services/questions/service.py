@@ -283,7 +283,7 @@ class QuestionService:
             key = forward_key(question.id, person.id)
             await uow.questions.add_forward(question.id, person.id, key)
             payload = forward_payload(question, cohort.name if cohort else None, person.language)
-            messages.append(_message(person, payload, wake[person.id], key))
+            messages.append(_message(person, payload, wake[person.id], key, question.person_id))
         return messages
 
     async def forwarded(self, telegram_id: int, message_id: int) -> int | None:
@@ -407,7 +407,9 @@ class QuestionService:
         await require_coordinator(uow, actor, question.cohort_id)
 
 
-def _message(person: Person, payload: dict[str, Any], at: datetime, key: str) -> OutgoingMessage:
+def _message(
+    person: Person, payload: dict[str, Any], at: datetime, key: str, about: int | None = None
+) -> OutgoingMessage:
     """Return an outbox message about a question for one person."""
     return OutgoingMessage(
         chat_id=person.telegram_id,
@@ -415,6 +417,7 @@ def _message(person: Person, payload: dict[str, Any], at: datetime, key: str) ->
         origin=ORIGIN,
         not_before=at,
         person_id=person.id,
+        about_id=about,
         dedupe_key=key,
     )
 

@@ -263,6 +263,7 @@ async def _notices(
             not_before=wake[supervisor.id],
             person_id=supervisor.id,
             dedupe_key=f"share:{entry.id}:{supervisor.id}:{int(now.timestamp())}",
+            about_id=student.id,
         )
         for supervisor in supervisors
     ]

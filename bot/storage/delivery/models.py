@@ -38,6 +38,10 @@ class OutboxRow(Base):
     kind: Mapped[str] = mapped_column(String(16), default="text")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     origin: Mapped[str] = mapped_column(String(64), index=True)
+    # Whom the message is about, when it carries their name or words to someone else.
+    about_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), default=None, index=True
+    )
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True, default=None)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)

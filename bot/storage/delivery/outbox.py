@@ -172,6 +172,7 @@ def _row(message: OutgoingMessage) -> dict[str, object]:
     return {
         "chat_id": message.chat_id,
         "person_id": message.person_id,
+        "about_person_id": message.about_id,
         "kind": message.kind.value,
         "payload": message.payload,
         "origin": message.origin,
