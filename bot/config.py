@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     outbox_group_per_minute: int = Field(default=20, ge=1, le=600)
     outbox_lease_seconds: float = Field(default=120.0, ge=1, le=3600)
     outbox_max_attempts: int = Field(default=5, ge=1, le=50)
+    # Network errors and 5xx are retried for this long (hours) since a message's first one.
+    outbox_retry_for_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     outbox_send_timeout: float = Field(default=20.0, gt=0, le=120)
     broadcast_report_seconds: float = Field(default=5.0, ge=0.5, le=300)
     preboarding_days: int = Field(default=7, ge=0, le=90)

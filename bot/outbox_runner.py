@@ -79,6 +79,7 @@ async def start_dispatcher(
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         concurrency=concurrency,
         max_attempts=settings.outbox_max_attempts,
+        retry_for=timedelta(hours=settings.outbox_retry_for_hours),
     )
     stop = asyncio.Event()
     task = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")

@@ -18,6 +18,7 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     BLOCKED = "blocked"
     CANCELLED = "cancelled"
+    SKIPPED = "skipped"  # its useful time passed before it could be sent
 
 
 class MessageKind(StrEnum):
@@ -36,6 +37,8 @@ class OutgoingMessage:
     (see `choices.with_choices`) and `file` (a path) with `caption` for photos and documents.
     Rows queued before choices existed may hold `reply_markup`, a ready inline keyboard.
     `dedupe_key` makes enqueueing idempotent: a second message with the same key is not added.
+    `useful_until`: after this moment the message is skipped, not sent late (a prompt whose
+    slot has closed, a reminder of a conversation that has taken place).
     """
 
     chat_id: int
@@ -45,11 +48,16 @@ class OutgoingMessage:
     kind: MessageKind = MessageKind.TEXT
     person_id: int | None = None
     dedupe_key: str | None = None
+    useful_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
-    """A claimed message, ready to send; `attempts` counts this one (claims are counted)."""
+    """A claimed message, ready to send; `attempts` counts this one (claims are counted).
+
+    `failing_since`: when its transient failures (network errors, 5xx) began, if they have;
+    retries for those are limited by time, not by attempts.
+    """
 
     id: int
     chat_id: int
@@ -57,6 +65,8 @@ class OutboxItem:
     payload: dict[str, Any]
     origin: str
     attempts: int
+    useful_until: datetime | None = None
+    failing_since: datetime | None = None
 
 
 class OutcomeKind(StrEnum):
@@ -82,7 +92,8 @@ class SendOutcome:
 @dataclass(frozen=True, slots=True)
 class Settlement:
     """How a claimed message ends (or is put back); `attempts`, when given, replaces the count
-    taken at claim (an attempt Telegram refused with 429 is given back)."""
+    taken at claim (an attempt Telegram refused with 429 is given back). `failing_since` is
+    recorded only if the message has none yet (the first transient failure)."""
 
     id: int
     status: OutboxStatus
@@ -91,6 +102,7 @@ class Settlement:
     message_id: int | None = None
     at: datetime | None = None
     attempts: int | None = None
+    failing_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
