@@ -35,12 +35,19 @@ BATCH = 500
 MAX_BATCHES = 100
 GRACE = timedelta(hours=2)
 RECHECK = timedelta(days=1)
+NUDGE_USEFUL = timedelta(hours=12)  # a nudge for today's shift, not tomorrow's
 
 
 async def message_for(
-    uow: FeedbackUnitOfWork, person: Person, payload: dict[str, Any], now: datetime, key: str
+    uow: FeedbackUnitOfWork,
+    person: Person,
+    payload: dict[str, Any],
+    now: datetime,
+    key: str,
+    useful_until: datetime | None = None,
 ) -> OutgoingMessage:
-    """Return a message for one person, to be sent out of their quiet hours."""
+    """Return a message for one person, to be sent out of their quiet hours (and not after
+    `useful_until`)."""
     wake = await wake_times(uow.schedules, [person], now)
     return OutgoingMessage(
         chat_id=person.telegram_id,
@@ -49,6 +56,7 @@ async def message_for(
         not_before=wake[person.id],
         person_id=person.id,
         dedupe_key=key,
+        useful_until=useful_until,
     )
 
 
@@ -135,6 +143,7 @@ class FeedbackTicker:
             not_before=item.next_at,
             person_id=item.person.id,
             dedupe_key=f"nudge:{item.person.id}:{item.next_date}",
+            useful_until=item.next_at + NUDGE_USEFUL,
         )
 
     async def _reminders(self, now: datetime) -> int:
@@ -159,7 +168,9 @@ class FeedbackTicker:
                         request, student.display_name, days, supervisor.language
                     )
                     key = f"fb:{request.id}:remind:{supervisor.id}"
-                    messages.append(await message_for(uow, supervisor, payload, now, key))
+                    # A reminder of a request that has closed meanwhile would mislead.
+                    until = request.expires_at
+                    messages.append(await message_for(uow, supervisor, payload, now, key, until))
             if messages:
                 queued += await self._outbox.enqueue(messages)
             async with self._uow() as uow:
