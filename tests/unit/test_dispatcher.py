@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -412,7 +413,10 @@ class OutageSender:
         return SendOutcome(OutcomeKind.SENT, message_id=item.chat_id)
 
 
-async def test_an_outage_opens_the_breaker_and_loses_nothing() -> None:
+async def test_an_outage_opens_the_breaker_and_loses_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, "bot.services.delivery.dispatcher")
     clock = ManualClock()
     store, sender = FakeStore(clock), OutageSender()
     chats = list(range(1, 201))
@@ -444,6 +448,10 @@ async def test_an_outage_opens_the_breaker_and_loses_nothing() -> None:
     assert dispatcher.breaker.state is BreakerState.CLOSED
     assert sorted(sender.sent) == chats  # every message once: 0 lost, 0 duplicates
     assert dispatcher.stats.failed == 0
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2  # one line when sending pauses, one when it resumes
+    assert lines[0] == "Telegram unreachable (NetworkError: connection refused): sending paused"
+    assert lines[1].startswith("Telegram answers again: sending resumed after 6")  # 10 min
 
 
 async def test_a_refusal_from_telegram_closes_the_breaker_too() -> None:

@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.services.delivery.breaker import BreakerState, CircuitBreaker
 from bot.services.delivery.outbox import (
@@ -112,6 +112,7 @@ class Dispatcher:
         self._store, self._sender, self._clock = store, sender, clock
         self._retry_for = retry_for
         self.breaker = breaker or CircuitBreaker(lambda: clock.now().timestamp())
+        self._paused_at: datetime | None = None
         self._round_failures = RepeatedFailure(log, "dispatcher round")
         self._flush_failures = RepeatedFailure(log, "recording outcomes")
         self._worker, self._lease, self._max_attempts = worker, lease, max_attempts
@@ -218,10 +219,7 @@ class Dispatcher:
                 raise
             finally:
                 self._sending.release()
-            if outcome.kind is OutcomeKind.TRANSIENT:
-                self.breaker.failure()
-            else:  # any answer from Telegram, even a refusal, shows it is there
-                self.breaker.success()
+            self._record_health(outcome)
             self.stats.outcomes[outcome.kind] = self.stats.outcomes.get(outcome.kind, 0) + 1
             if outcome.kind is OutcomeKind.BLOCKED:
                 await self._store.block_chat(item.chat_id, self._clock.now())
@@ -233,6 +231,21 @@ class Dispatcher:
         # that arrive while a batch is being written go into the next one (group commit).
         if len(self._pending) >= self._flush_at and not self._writing.locked():
             await self._flush()
+
+    def _record_health(self, outcome: SendOutcome) -> None:
+        """Tell the breaker how Telegram did; log once when sending pauses and resumes."""
+        was_closed = self.breaker.state is BreakerState.CLOSED
+        if outcome.kind is OutcomeKind.TRANSIENT:
+            self.breaker.failure()
+            if was_closed and self.breaker.state is not BreakerState.CLOSED:
+                self._paused_at = self._clock.now()
+                log.warning("Telegram unreachable (%s): sending paused", outcome.error)
+            return
+        self.breaker.success()  # any answer from Telegram, even a refusal, shows it is there
+        if not was_closed and self._paused_at is not None:
+            paused = (self._clock.now() - self._paused_at).total_seconds()
+            log.warning("Telegram answers again: sending resumed after %.0f s", paused)
+            self._paused_at = None
 
     async def _flush(self) -> None:
         """Record outcomes; if the database fails, keep them for the next flush."""
