@@ -60,6 +60,7 @@ from bot.services.reflection.prompt_library import PromptLibrary, default_prompt
 from bot.services.reflection.prompting import PromptScheduler, ReflectionConfig
 from bot.services.reflection.schedules import ScheduleService
 from bot.services.reports.service import ReportService
+from bot.startup import open_database, telegram_down, until_up
 from bot.storage import migrate
 from bot.storage.db import DatabaseHealth, create_engine, session_factory
 from bot.storage.delivery.outbox import SqlOutboxStore
@@ -73,7 +74,6 @@ from bot.web.app import build_web_app
 log = logging.getLogger(__name__)
 # How long start-up waits for the knowledge base before it starts without search (a slow
 # first ingestion, or a Chroma server that does not answer); the attempt goes on meanwhile.
-KNOWLEDGE_START_WAIT = 120.0
 ALLOWED_UPDATES = [
     Update.MESSAGE,
     Update.EDITED_MESSAGE,
@@ -141,11 +141,10 @@ def knowledge_opener(settings: Settings) -> Callable[[], KnowledgeBase]:
     return open_and_ingest
 
 
-async def load_knowledge(
-    settings: Settings, *, wait: float = KNOWLEDGE_START_WAIT
-) -> ResilientKnowledge:
+async def load_knowledge(settings: Settings, *, wait: float | None = None) -> ResilientKnowledge:
     """Try to open the knowledge base off the event loop, waiting at most `wait` seconds; a
     failure (or a slow attempt) leaves it unavailable, retried by the knowledge-sync job."""
+    wait = settings.knowledge_wait_seconds if wait is None else wait
     knowledge = ResilientKnowledge(
         knowledge_config(settings),
         knowledge_opener(settings),
@@ -310,8 +309,7 @@ async def start_bot(
     `knowledge`: an open knowledge base to use instead of opening (and maybe ingesting) the
     configured one; tests share one across many short-lived bots.
     """
-    engine = create_engine(settings.resolved_database_url)
-    await migrate.upgrade(engine)
+    engine = await open_database(settings.resolved_database_url)
     live = (
         ResilientKnowledge.ready(knowledge)
         if isinstance(knowledge, KnowledgeBase)
@@ -320,7 +318,7 @@ async def start_bot(
     services = build_services(settings, engine, clock, live, document_library(live), sections=live)
     application = build_application(settings, services, rate_limit=rate_limit)
     runtime = Runtime(settings, engine, services, application, live)
-    await application.initialize()
+    await until_up("Telegram (getMe)", application.initialize, telegram_down)
     try:
         await set_default_menus(
             application.bot, application.bot_data.menu, settings.default_language
@@ -329,11 +327,18 @@ async def start_bot(
         log.warning("could not set the command menus: %s", type(exc).__name__)
     await application.start()
     if settings.bot_mode is BotMode.WEBHOOK:
-        await _set_webhook(application.bot, settings)
+        await until_up(
+            "Telegram (setWebhook)", lambda: _set_webhook(application.bot, settings), telegram_down
+        )
     else:
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+        updater = application.updater
+        assert updater is not None
+        await until_up(
+            "Telegram (deleteWebhook)",
+            lambda: updater.start_polling(
+                poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+            ),
+            telegram_down,
         )
     runtime.web_runner = await _start_web(settings, services, application)
     if settings.outbox_dispatcher:

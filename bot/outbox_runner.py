@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.services.delivery.dispatcher import Dispatcher, Limits
 from bot.services.kernel.clock import SystemClock
 from bot.services.kernel.ports import Clock
+from bot.startup import telegram_down, until_up
 from bot.storage.delivery.outbox import SqlOutboxStore
 from bot.tg.delivery.aiohttp_request import AiohttpRequest
 from bot.tg.delivery.sender import TelegramSender
@@ -69,7 +70,7 @@ async def start_dispatcher(
         base_file_url=f"{settings.telegram_api_base_url}/file/bot",
         request=request,
     )
-    await bot.initialize()
+    await until_up("Telegram (the outbox's getMe)", bot.initialize, telegram_down)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     dispatcher = Dispatcher(
         SqlOutboxStore(engine),
@@ -80,6 +81,7 @@ async def start_dispatcher(
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         concurrency=concurrency,
         max_attempts=settings.outbox_max_attempts,
+        retry_for=timedelta(hours=settings.outbox_retry_for_hours),
     )
     stop = asyncio.Event()
     task = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")

@@ -8,8 +8,7 @@ import signal
 from bot.bootstrap import start_bot, stop_bot
 from bot.config import Settings
 from bot.outbox_runner import start_dispatcher
-from bot.storage import migrate
-from bot.storage.db import create_engine
+from bot.startup import open_database
 
 MISSING_TOKEN = """\
 TELEGRAM_BOT_TOKEN is not set, so Praktikbot cannot connect to Telegram.
@@ -46,8 +45,7 @@ async def dispatch(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    engine = create_engine(settings.resolved_database_url)
-    await migrate.upgrade(engine)
+    engine = await open_database(settings.resolved_database_url)
     runner = await start_dispatcher(settings, engine)
     try:
         await stop.wait()

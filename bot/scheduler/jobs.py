@@ -4,11 +4,15 @@ repeats nothing (a tick missed while the bot was down is caught up by the next o
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram.ext import Application
 
 from bot.context import BotContext
+from bot.services.kernel.repeats import RepeatedFailure
 
 log = logging.getLogger(__name__)
 PREBOARDING_JOB = "preboarding"
@@ -22,6 +26,27 @@ RETENTION_JOB = "retention"
 RETENTION_SECONDS = 3600.0
 RETENTION_FIRST = 60.0
 KNOWLEDGE_JOB = "knowledge-sync"
+Job = Callable[[BotContext], Coroutine[Any, Any, None]]
+# The feedback job's parts fail and recover one by one (a database outage fails them all).
+_PART_FAILURES: dict[str, RepeatedFailure] = {}
+
+
+def guarded(name: str, job: Job) -> Job:
+    """Return the job with its failures logged sparingly: the first with its traceback, then
+    a line a minute while it keeps failing (a database outage fails every tick), and one line
+    when it works again. The next tick retries; a failure never stops the schedule."""
+    failures = RepeatedFailure(log, f"the {name} job")
+
+    @functools.wraps(job)
+    async def run(context: BotContext) -> None:
+        try:
+            await job(context)
+        except Exception as exc:
+            failures.failed(exc)
+        else:
+            failures.succeeded()
+
+    return run
 
 
 async def preboarding(context: BotContext) -> None:
@@ -43,10 +68,14 @@ async def feedback(context: BotContext) -> None:
     """
     services = context.services
     for part in (services.feedback, services.conversations, services.digest, services.pulse):
+        name = type(part).__name__
+        failures = _PART_FAILURES.setdefault(name, RepeatedFailure(log, f"{name} tick"))
         try:
             await part.tick()
-        except Exception:
-            log.exception("%s tick failed", type(part).__name__)
+        except Exception as exc:
+            failures.failed(exc)
+        else:
+            failures.succeeded()
 
 
 async def knowledge(context: BotContext) -> None:
@@ -81,14 +110,14 @@ def schedule_jobs(
         (knowledge, knowledge_seconds, knowledge_seconds, KNOWLEDGE_JOB),
     ):
         queue.run_repeating(
-            callback,
+            guarded(name, callback),
             interval=interval,
             first=first,
             name=name,
             job_kwargs={"id": name, "replace_existing": True, "max_instances": 1},
         )
     queue.run_repeating(
-        preboarding,
+        guarded(PREBOARDING_JOB, preboarding),
         interval=PREBOARDING_SECONDS,
         first=PREBOARDING_FIRST,
         name=PREBOARDING_JOB,

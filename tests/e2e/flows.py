@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, or_, select
+
 from bot.bootstrap import Runtime
 from bot.i18n import gettext_for
 from bot.services.identity.access import Actor
 from bot.services.identity.messages import TO_STUDENT, TO_SUPERVISOR
+from bot.services.kernel.ports import Clock
+from bot.storage.delivery.models import OutboxRow
 from tests.fakebotapi import BotMessage, SimUser
 from tests.support import eventually
 
@@ -97,3 +101,22 @@ async def press_forged(user: SimUser, message_id: int, data: str) -> str:
 
     await eventually(answered)
     return str(user.callback_answers[before].get("text", ""))
+
+
+async def outbox_drained(runtime: Runtime, clock: Clock, timeout: float = 15.0) -> None:  # noqa: ASYNC109
+    """Wait until the dispatcher has sent what is due at the (manual) clock's now.
+
+    A test that moves the clock by hours between ticks would otherwise outrun the dispatcher,
+    and a message due on Tuesday, sent only when the test reaches Saturday, is skipped as past
+    its useful time (as it should be): deliver each moment's messages at that moment."""
+
+    async def drained() -> bool:
+        due = or_(
+            OutboxRow.status == "sending",
+            (OutboxRow.status == "pending") & (OutboxRow.not_before <= clock.now()),
+        )
+        async with runtime.engine.connect() as conn:
+            count = (await conn.execute(select(func.count()).where(due))).scalar_one()
+        return count == 0
+
+    await eventually(drained, timeout)

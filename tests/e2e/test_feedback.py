@@ -18,7 +18,7 @@ from bot.storage.delivery.models import OutboxRow
 from bot.storage.feedback.models import FeedbackRequestRow
 from bot.storage.reflection.models import ReflectionRow
 from tests.e2e.conftest import World
-from tests.e2e.flows import enrol, link, press_forged
+from tests.e2e.flows import enrol, link, outbox_drained, press_forged
 from tests.fakebotapi import BotMessage, FakeBotApi, SimUser
 from tests.support import ManualClock, eventually
 
@@ -279,6 +279,7 @@ async def test_nudges_twice_a_week_on_shift_days(
         await _tick(world.runtime)
         if moment.hour == 16 and moment.minute == 0:
             await asyncio.gather(_tick(world.runtime), _tick(world.runtime))  # overlapping
+        await outbox_drained(world.runtime, clock)  # sent at this moment, not days later
         moment += timedelta(hours=1)
     async with world.runtime.engine.connect() as conn:
         rows = (

@@ -22,7 +22,7 @@ from bot.storage.base import Base
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.reflection.models import ReflectionRow
 from tests.e2e.conftest import make_world
-from tests.e2e.flows import enrol, link
+from tests.e2e.flows import enrol, link, outbox_drained
 from tests.fakebotapi import BotMessage, FakeBotApi, SimUser
 from tests.support import ManualClock, eventually
 
@@ -90,6 +90,7 @@ class Week:
         before = await self._entries()
         runs = [job.run(self.runtime.application) for _ in range(2 if overlapping else 1)]
         await asyncio.gather(*runs)
+        await outbox_drained(self.runtime, self.clock)  # sent at this moment, not days later
         for person_id in (await self._entries()) - before:
             self.prompted[person_id[0]].append(self.clock.now().astimezone(ZONE))
 

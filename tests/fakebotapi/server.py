@@ -108,6 +108,10 @@ class FakeBotApi(Controls, MessagingMethods, UpdateMethods):
         self._change = asyncio.Event()
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._refusing = False  # an outage: the port refuses connections
+        self._outage_status: int | None = None  # an outage: every request answered with this
+        self.refused = 0  # requests dropped on connections open when the outage began
         self._session: aiohttp.ClientSession | None = None
         self._port = 0
         self._host = "127.0.0.1"
@@ -132,6 +136,34 @@ class FakeBotApi(Controls, MessagingMethods, UpdateMethods):
         assert server is not None
         assert server.sockets
         self._host, self._port = host, server.sockets[0].getsockname()[1]
+        self._site = site
+
+    async def go_down(self, status: int | None = None) -> None:
+        """Begin an outage: with no status the port refuses connections (and connections
+        already open are closed); with a status (e.g. 502) every request is answered with it."""
+        if status is not None:
+            self._outage_status = status
+            return
+        self._refusing = True
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+        if self._runner is not None and self._runner.server is not None:
+            await self._runner.server.shutdown(0.1)  # keep-alive connections go too
+
+    async def come_up(self) -> None:
+        """End an outage: listen again on the same port, answer normally."""
+        self._outage_status = None
+        if self._refusing and self._runner is not None:
+            site = web.TCPSite(self._runner, self._host, self._port)
+            await site.start()
+            self._site = site
+        self._refusing = False
+
+    @property
+    def down(self) -> bool:
+        """Tell whether an outage is under way."""
+        return self._refusing or self._outage_status is not None
 
     async def stop(self) -> None:
         """Release long polls and held requests, stop webhook pushes, close everything."""
@@ -191,6 +223,14 @@ class FakeBotApi(Controls, MessagingMethods, UpdateMethods):
     # ------------------------------------------------------------------ HTTP side
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if self._refusing:  # a connection that outlived the listening socket
+            self.refused += 1
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=503)
+        if self._outage_status is not None:
+            self.errors.append((request.match_info["method"], self._outage_status, "outage"))
+            return error_response(ApiError(self._outage_status, "Bad Gateway"))
         match = _TOKEN_RE.match(request.match_info["token"])
         if match is None:
             return error_response(ApiError(404, "Not Found"))

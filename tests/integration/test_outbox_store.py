@@ -154,3 +154,37 @@ async def test_report_and_cancel_by_origin(engine: AsyncEngine) -> None:
     report = await store.report("broadcast:1")
     assert report.total == 5
     assert (report.count(OutboxStatus.SENT), report.count(OutboxStatus.CANCELLED)) == (1, 3)
+
+
+async def test_deadlines_are_kept_and_the_first_failure_is_remembered(
+    engine: AsyncEngine,
+) -> None:
+    store = SqlOutboxStore(engine)
+    until = NOW + timedelta(hours=12)
+    prompt = OutgoingMessage(1, {"text": "Hej"}, "prompt", NOW, useful_until=until)
+    await store.enqueue([prompt, _message(2)])
+    first, second = await store.claim("a", NOW, LEASE, 10)
+    assert (first.useful_until, second.useful_until) == (until, None)
+    assert first.failing_since is None
+    later = NOW + timedelta(seconds=5)
+    await store.settle(
+        [
+            Settlement(
+                first.id, OutboxStatus.PENDING, later, "502", attempts=0, failing_since=NOW
+            ),
+            Settlement(second.id, OutboxStatus.SKIPPED, None, "past its useful time", at=NOW),
+        ],
+        "a",
+    )
+    (again,) = await store.claim("a", later, LEASE, 10)
+    assert again.failing_since == NOW
+    assert again.attempts == 1  # the transient failure gave its attempt back
+    # A later failure does not move the start of the failing period.
+    await store.settle(
+        [Settlement(again.id, OutboxStatus.PENDING, later, "502", failing_since=later)], "a"
+    )
+    (third,) = await store.claim("a", later, LEASE, 10)
+    assert third.failing_since == NOW
+    assert (await _statuses(engine)) == {1: "sending", 2: "skipped"}
+    report = await store.report("test")
+    assert report.count(OutboxStatus.SKIPPED) == 1

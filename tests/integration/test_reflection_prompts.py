@@ -44,6 +44,10 @@ async def test_one_prompt_per_slot_across_repeated_and_overlapping_ticks(
     assert (await ticks[0].tick()).prompted == 0
     assert await _count(engine, OutboxRow) == 1
     assert await _count(engine, ReflectionRow) == 1
+    async with engine.connect() as conn:
+        useful_until = (await conn.execute(select(OutboxRow.useful_until))).scalar_one()
+        expires_at = (await conn.execute(select(ReflectionRow.expires_at))).scalar_one()
+    assert useful_until == expires_at  # the prompt is skipped, not sent, once the entry closes
     clock.set(datetime(2027, 2, 9, 14, 16, tzinfo=UTC))
     await asyncio.gather(ticks[0].tick(), ticks[1].tick(), ticks[0].tick())
     assert await _count(engine, OutboxRow) == 2

@@ -114,6 +114,9 @@ async def test_reminders_reach_both_students_and_one_message_reaches_the_supervi
     assert "Expectation conversation with Anna and Bo, planned for Thursday 4 March" in vera
     assert "Relationship" in vera
     assert all(r.message.not_before == REMIND for r in s.outbox.rows)
+    # Of no use once the conversation's day is over in Copenhagen (23:00 UTC in winter).
+    end = datetime(2027, 3, 4, 23, 0, tzinfo=UTC)
+    assert all(r.message.useful_until == end for r in s.outbox.rows)
     assert s.conversation(ANNA, Kind.EXPECTATION).remind_at is None
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import pytest
 
+from bot.services.delivery.breaker import BreakerState, CircuitBreaker
 from bot.services.delivery.dispatcher import Dispatcher, Limits, Pacer
 from bot.services.delivery.outbox import (
     DeliveryReport,
@@ -48,7 +50,9 @@ class FakeStore:
         """Add messages."""
         for m in messages:
             i = len(self.rows) + 1
-            item = OutboxItem(i, m.chat_id, MessageKind.TEXT, m.payload, m.origin, 0)
+            item = OutboxItem(
+                i, m.chat_id, MessageKind.TEXT, m.payload, m.origin, 0, m.useful_until
+            )
             self.rows[i] = Row(item, not_before=m.not_before)
         return len(messages)
 
@@ -73,6 +77,8 @@ class FakeStore:
             row = self.rows[s.id]
             row.status, row.error, row.message_id = s.status, s.error, s.message_id
             row.not_before = s.not_before or row.not_before
+            if row.item.failing_since is None and s.failing_since is not None:
+                row.item = dataclasses.replace(row.item, failing_since=s.failing_since)
             if s.attempts is not None:
                 row.item = dataclasses.replace(row.item, attempts=s.attempts)
 
@@ -172,6 +178,7 @@ async def test_every_outcome_ends_in_the_right_state() -> None:
     store, sender, dispatcher = await _run(script, [1, 2, 3, 4, 5], rounds=3)
     status = {row.item.chat_id: row.status for row in store.rows.values()}
     assert status == {1: "sent", 2: "blocked", 3: "failed", 4: "sent", 5: "sent"}
+    assert store.rows[5].item.attempts == 1  # the timed-out attempt was given back
     assert store.blocked == [2]
     assert store.rows[3].error == "400 chat not found"
     assert sorted(sender.sent) == [1, 4, 5]
@@ -179,14 +186,82 @@ async def test_every_outcome_ends_in_the_right_state() -> None:
     assert dispatcher.stats.retried == 1
 
 
-async def test_transient_errors_give_up_after_the_attempt_limit() -> None:
-    script = {9: [SendOutcome(OutcomeKind.TRANSIENT, error="502 Bad Gateway")] * 5}
-    store, sender, _ = await _run(script, [9], rounds=5, max_attempts=3)
+async def test_transient_errors_are_retried_for_a_time_not_a_number_of_attempts() -> None:
+    clock = ManualClock()
+    store = FakeStore(clock)
+    sender = ScriptedSender(
+        {9: [SendOutcome(OutcomeKind.TRANSIENT, error="502 Bad Gateway")] * 99}
+    )
+    await store.enqueue([OutgoingMessage(9, {"text": "x"}, "t", clock.now())])
+    dispatcher = Dispatcher(
+        store,
+        sender,
+        clock,
+        worker="w",
+        max_attempts=3,
+        retry_for=timedelta(hours=1),
+        sleep=_no_sleep,
+    )
     (row,) = store.rows.values()
+    for _ in range(20):  # 20 failures in 50 minutes: far past the attempt limit, still pending
+        await dispatcher.tick()
+        assert row.status is OutboxStatus.PENDING
+        clock.advance(seconds=150)
+    assert row.item.attempts == 0  # transient failures give their attempt back
+    assert row.item.failing_since == ManualClock().now()  # the first failure
+    clock.advance(minutes=15)
+    await dispatcher.tick()
     assert row.status is OutboxStatus.FAILED
-    assert row.error == "502 Bad Gateway"
-    assert row.item.attempts == 3
+    assert row.error is not None
+    assert row.error.startswith("gave up after 1 h of transient errors")
+    assert "502 Bad Gateway" in row.error
     assert sender.sent == []
+
+
+async def test_a_message_failing_alone_waits_longer_each_time_up_to_a_cap() -> None:
+    clock = ManualClock()
+    store = FakeStore(clock)
+    sender = ScriptedSender({9: [SendOutcome(OutcomeKind.TRANSIENT, error="timed out")] * 99})
+    await store.enqueue([OutgoingMessage(9, {"text": "x"}, "t", clock.now())])
+    dispatcher = Dispatcher(store, sender, clock, worker="w", sleep=_no_sleep)
+    (row,) = store.rows.values()
+    waits = []
+    for _ in range(12):
+        assert await dispatcher.tick() == 1
+        assert row.not_before is not None
+        waits.append((row.not_before - clock.now()).total_seconds())
+        clock.set(row.not_before)
+    assert waits[0] <= 1.2
+    assert waits[5] > waits[1] * 4  # it backs off...
+    assert max(waits) <= 120 * 1.2  # ...but is tried at least every two minutes
+    assert row.item.attempts == 0
+
+
+async def test_a_message_past_its_useful_time_is_skipped_not_sent() -> None:
+    clock = ManualClock()
+    store, sender = FakeStore(clock), ScriptedSender({})
+    soon = clock.now() + timedelta(minutes=5)
+    await store.enqueue(
+        [
+            OutgoingMessage(1, {"text": "x"}, "prompt", clock.now(), useful_until=soon),
+            OutgoingMessage(
+                2, {"text": "x"}, "prompt", clock.now() + timedelta(minutes=10), useful_until=soon
+            ),
+            OutgoingMessage(3, {"text": "x"}, "broadcast", clock.now()),
+        ]
+    )
+    dispatcher = Dispatcher(store, sender, clock, worker="w", sleep=_no_sleep)
+    await dispatcher.tick()
+    clock.advance(minutes=10)
+    await dispatcher.tick()
+    status = {row.item.chat_id: (row.status, row.error) for row in store.rows.values()}
+    assert status == {
+        1: (OutboxStatus.SENT, None),
+        2: (OutboxStatus.SKIPPED, "past its useful time"),
+        3: (OutboxStatus.SENT, None),
+    }
+    assert sorted(sender.sent) == [1, 3]
+    assert dispatcher.stats.skipped == 1
 
 
 async def test_rate_limited_sends_do_not_use_up_attempts() -> None:
@@ -319,3 +394,92 @@ async def test_a_cooling_chat_does_not_hold_up_the_others() -> None:
     assert sorted(sender.sent) == [1, 1, 2, 3, 4]
     assert max(slept[:-1]) < 0.01  # only the overall spacing before the others
     assert slept[-1] == pytest.approx(1.0, abs=0.05)  # chat 1 cools down once, at the end
+
+
+class OutageSender:
+    """Telegram unreachable while `down`: every send is a transient failure; else sent."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.tried_while_down = 0
+        self.sent: list[int] = []
+
+    async def send(self, item: OutboxItem) -> SendOutcome:
+        """Fail while down, deliver once up."""
+        if self.down:
+            self.tried_while_down += 1
+            return SendOutcome(OutcomeKind.TRANSIENT, error="NetworkError: connection refused")
+        self.sent.append(item.chat_id)
+        return SendOutcome(OutcomeKind.SENT, message_id=item.chat_id)
+
+
+async def test_an_outage_opens_the_breaker_and_loses_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, "bot.services.delivery.dispatcher")
+    clock = ManualClock()
+    store, sender = FakeStore(clock), OutageSender()
+    chats = list(range(1, 201))
+    await store.enqueue([OutgoingMessage(c, {"text": "x"}, "b", clock.now()) for c in chats])
+    limits = Limits(overall_per_second=200, per_chat_interval=0, group_interval=0)
+    dispatcher = Dispatcher(
+        store, sender, clock, worker="w", limits=limits, concurrency=8, sleep=_no_sleep
+    )
+    await dispatcher.tick()
+    assert dispatcher.breaker.state is BreakerState.OPEN
+    first_burst = sender.tried_while_down
+    assert first_burst <= 9  # what was in flight when it opened, and no more
+    assert dispatcher.stats.held_back == 200 - first_burst
+    # Ten minutes of outage: the breaker probes with one message at a time, ever more rarely.
+    ticks_claiming = 0
+    for _ in range(600):
+        clock.advance(seconds=1)
+        ticks_claiming += await dispatcher.tick()
+    probes = sender.tried_while_down - first_burst
+    assert 0 < probes == ticks_claiming <= 16
+    assert all(row.status is OutboxStatus.PENDING for row in store.rows.values())
+    assert max(row.item.attempts for row in store.rows.values()) == 0  # none spent
+    sender.down = False
+    for _ in range(200):
+        clock.advance(seconds=1)
+        await dispatcher.tick()
+        if all(row.status is OutboxStatus.SENT for row in store.rows.values()):
+            break
+    assert dispatcher.breaker.state is BreakerState.CLOSED
+    assert sorted(sender.sent) == chats  # every message once: 0 lost, 0 duplicates
+    assert dispatcher.stats.failed == 0
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2  # one line when sending pauses, one when it resumes
+    assert lines[0] == "Telegram unreachable (NetworkError: connection refused): sending paused"
+    assert lines[1].startswith("Telegram answers again: sending resumed after 6")  # 10 min
+
+
+async def test_a_refusal_from_telegram_closes_the_breaker_too() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(lambda: now[0], threshold=2, first=1.0, longest=4.0)
+    assert breaker.try_acquire()
+    breaker.failure()
+    assert breaker.state is BreakerState.CLOSED  # one failure is not an outage
+    breaker.failure()
+    assert (breaker.state, breaker.try_acquire(), breaker.wait()) == (
+        BreakerState.OPEN,
+        False,
+        1.0,
+    )
+    now[0] = 1.0
+    assert breaker.state is BreakerState.HALF_OPEN
+    assert breaker.try_acquire()  # the probe
+    assert not breaker.try_acquire()  # only one at a time
+    breaker.failure()  # the probe failed: twice as long
+    assert breaker.wait() == 2.0
+    now[0] = 3.0
+    assert breaker.try_acquire()
+    breaker.failure()
+    now[0] = 7.0
+    assert breaker.try_acquire()
+    breaker.failure()
+    assert breaker.wait() == 4.0  # at most `longest`
+    now[0] = 11.0
+    assert breaker.try_acquire()
+    breaker.success()  # e.g. 403 for that chat: Telegram answered
+    assert (breaker.state, breaker.wait(), breaker.opened) == (BreakerState.CLOSED, 0.0, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -66,6 +66,10 @@ async def test_the_tick_prompts_once_and_the_answers_finish_the_entry(s: Setup) 
     assert (await s.tick.tick()).prompted == 0
     [row] = s.outbox.rows
     assert row.message.dedupe_key == "prompt:1:2027-02-08"
+    entry = await s.talk.open_entry(11)
+    assert entry is not None
+    # Sent no later than the entry takes answers (an outage must not bring a stale prompt).
+    assert row.message.useful_until == entry.expires_at == s.clock.now() + timedelta(hours=12)
     assert choices_of(row.message.payload)[0][0].action == PromptAction.ANSWER_NOW
     assert choice_rows(row.message.payload)[0][0][1].startswith("rf:go:")
     with pytest.raises(ContainsCpr):
@@ -87,6 +91,7 @@ async def test_buttons_snooze_skip_and_hard_shift(s: Setup) -> None:
     until = await s.talk.snooze(11, entry.id)
     assert await s.talk.snooze(11, entry.id) == until  # a double tap: one reminder
     assert len(s.outbox.rows) == 2
+    assert s.outbox.rows[1].message.useful_until == entry.expires_at
     assert await s.talk.open_entry(11) is None  # snoozed: free text is a question now
     s.clock.set(until)
     step = await s.talk.switch(11, entry.id, hard_shift=True)

@@ -111,6 +111,11 @@ def is_late(conversation_day: date, timezone: str, now: datetime) -> bool:
     return local_date(now, timezone) > conversation_day
 
 
+def day_end(day: date, timezone: str) -> datetime:
+    """Return the moment a day ends in a time zone (a reminder of it is no use after)."""
+    return datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(timezone)).astimezone(UTC)
+
+
 def _weekday(day: date, *, back: bool = False, forward: bool = False) -> date:
     """Move a weekend day to a weekday: Saturday back and Sunday forward, unless told."""
     weekday = day.weekday()

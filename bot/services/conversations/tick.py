@@ -29,7 +29,12 @@ from bot.services.conversations.messages import (
     supervisor_reminder,
 )
 from bot.services.conversations.ports import ConversationsUnitOfWork
-from bot.services.conversations.rules import FOLLOWUP_GRACE, is_late, plan_conversations
+from bot.services.conversations.rules import (
+    FOLLOWUP_GRACE,
+    day_end,
+    is_late,
+    plan_conversations,
+)
 from bot.services.conversations.types import DueConversation, Kind, LinkedSupervisor, Quiet
 from bot.services.delivery.outbox import OutboxStore, OutgoingMessage
 from bot.services.delivery.quiet_hours import DEFAULT_QUIET, deliver_at
@@ -134,6 +139,7 @@ class ConversationTick:
             not_before=_when(now, student, item.quiet),
             person_id=student.id,
             dedupe_key=f"cv:remind:{conversation.id}",
+            useful_until=day_end(conversation.due_on, student.timezone),
         )
 
     def _supervisor_messages(
@@ -168,6 +174,7 @@ class ConversationTick:
                     not_before=_when(now, link.person, link.quiet),
                     person_id=person_id,
                     dedupe_key=f"cv:prep:{person_id}:{cohort_id}:{kind.value}:{stamp}",
+                    useful_until=day_end(day, link.person.timezone),
                 )
             )
         return messages
@@ -214,6 +221,7 @@ class ConversationTick:
             not_before=_when(now, student, item.quiet),
             person_id=student.id,
             dedupe_key=f"cv:ask:{conversation.id}:{int(at.timestamp())}",
+            useful_until=at + FOLLOWUP_GRACE,  # as late as the tick would still ask
         )
 
 

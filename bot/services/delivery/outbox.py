@@ -18,6 +18,7 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     BLOCKED = "blocked"
     CANCELLED = "cancelled"
+    SKIPPED = "skipped"  # its useful time passed before it could be sent
 
 
 class MessageKind(StrEnum):
@@ -38,6 +39,8 @@ class OutgoingMessage:
     `dedupe_key` makes enqueueing idempotent: a second message with the same key is not added.
     `about_id` is the person the message is about when it carries their name or words to
     someone else (a student's self-assessment in a supervisor's request): `/slet` scrubs it.
+    `useful_until`: after this moment the message is skipped, not sent late (a prompt whose
+    slot has closed, a reminder of a conversation that has taken place).
     """
 
     chat_id: int
@@ -48,11 +51,16 @@ class OutgoingMessage:
     person_id: int | None = None
     dedupe_key: str | None = None
     about_id: int | None = None
+    useful_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
-    """A claimed message, ready to send; `attempts` counts this one (claims are counted)."""
+    """A claimed message, ready to send; `attempts` counts this one (claims are counted).
+
+    `failing_since`: when its transient failures (network errors, 5xx) began, if they have;
+    retries for those are limited by time, not by attempts.
+    """
 
     id: int
     chat_id: int
@@ -60,6 +68,8 @@ class OutboxItem:
     payload: dict[str, Any]
     origin: str
     attempts: int
+    useful_until: datetime | None = None
+    failing_since: datetime | None = None
 
 
 class OutcomeKind(StrEnum):
@@ -85,7 +95,8 @@ class SendOutcome:
 @dataclass(frozen=True, slots=True)
 class Settlement:
     """How a claimed message ends (or is put back); `attempts`, when given, replaces the count
-    taken at claim (an attempt Telegram refused with 429 is given back)."""
+    taken at claim (an attempt Telegram refused with 429 is given back). `failing_since` is
+    recorded only if the message has none yet (the first transient failure)."""
 
     id: int
     status: OutboxStatus
@@ -94,6 +105,7 @@ class Settlement:
     message_id: int | None = None
     at: datetime | None = None
     attempts: int | None = None
+    failing_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,7 +94,9 @@ class SupervisorFeedback:
             if student is not None:
                 payload = declined_payload(moved, person.display_name, student.language)
                 key = f"fb:{request.id}:declined"
-                messages.append(await message_for(uow, student, payload, now, key, person.id))
+                messages.append(
+                    await message_for(uow, student, payload, now, key, about=person.id)
+                )
             await uow.commit()
         await self._outbox.enqueue(messages)
         return student.display_name if student else "?"

@@ -35,6 +35,7 @@ BATCH = 500
 MAX_BATCHES = 100
 GRACE = timedelta(hours=2)
 RECHECK = timedelta(days=1)
+NUDGE_USEFUL = timedelta(hours=12)  # a nudge for today's shift, not tomorrow's
 
 
 async def message_for(
@@ -43,10 +44,12 @@ async def message_for(
     payload: dict[str, Any],
     now: datetime,
     key: str,
+    *,
     about: int | None = None,
+    useful_until: datetime | None = None,
 ) -> OutgoingMessage:
-    """Return a message for one person, to be sent out of their quiet hours; `about` is the
-    person whose name or words it carries."""
+    """Return a message for one person, to be sent out of their quiet hours (and not after
+    `useful_until`); `about` is the person whose name or words it carries."""
     wake = await wake_times(uow.schedules, [person], now)
     return OutgoingMessage(
         chat_id=person.telegram_id,
@@ -56,6 +59,7 @@ async def message_for(
         person_id=person.id,
         dedupe_key=key,
         about_id=about,
+        useful_until=useful_until,
     )
 
 
@@ -142,6 +146,7 @@ class FeedbackTicker:
             not_before=item.next_at,
             person_id=item.person.id,
             dedupe_key=f"nudge:{item.person.id}:{item.next_date}",
+            useful_until=item.next_at + NUDGE_USEFUL,
         )
 
     async def _reminders(self, now: datetime) -> int:
@@ -166,7 +171,16 @@ class FeedbackTicker:
                         request, student.display_name, days, supervisor.language
                     )
                     key = f"fb:{request.id}:remind:{supervisor.id}"
-                    message = await message_for(uow, supervisor, payload, now, key, student.id)
+                    # A reminder of a request that has closed meanwhile would mislead.
+                    message = await message_for(
+                        uow,
+                        supervisor,
+                        payload,
+                        now,
+                        key,
+                        about=student.id,
+                        useful_until=request.expires_at,
+                    )
                     messages.append(message)
             if messages:
                 queued += await self._outbox.enqueue(messages)

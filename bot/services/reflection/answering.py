@@ -279,6 +279,7 @@ class ReflectionService:
             not_before=until,
             person_id=person.id,
             dedupe_key=f"refl:{entry.id}:snooze:{key}",
+            useful_until=entry.expires_at,
         )
 
 

@@ -196,6 +196,7 @@ class PromptScheduler:
             not_before=now,
             person_id=item.person.id,
             dedupe_key=f"prompt:{item.person.id}:{entry.slot_date}",
+            useful_until=entry.expires_at,  # the entry takes no answers after
         )
 
 

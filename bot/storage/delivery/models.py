@@ -25,7 +25,7 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'blocked', 'cancelled')",
+            "status IN ('pending', 'sending', 'sent', 'failed', 'blocked', 'cancelled', 'skipped')",
             name="status",
         ),
         Index("ix_outbox_due", "status", "not_before"),
@@ -50,5 +50,9 @@ class OutboxRow(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     leased_by: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Skipped, not sent, after this (a prompt whose slot closed); None: useful for ever.
+    useful_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When its transient failures began: retries for those are limited by time.
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

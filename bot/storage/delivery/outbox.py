@@ -79,13 +79,24 @@ class SqlOutboxStore:
                 OutboxRow.payload,
                 OutboxRow.origin,
                 OutboxRow.attempts,
+                OutboxRow.useful_until,
+                OutboxRow.failing_since,
             )
             .execution_options(synchronize_session=False)
         )
         async with self._engine.begin() as conn:
             rows = (await conn.execute(stmt)).all()
         items = [
-            OutboxItem(r.id, r.chat_id, MessageKind(r.kind), dict(r.payload), r.origin, r.attempts)
+            OutboxItem(
+                r.id,
+                r.chat_id,
+                MessageKind(r.kind),
+                dict(r.payload),
+                r.origin,
+                r.attempts,
+                r.useful_until,
+                r.failing_since,
+            )
             for r in rows
         ]
         return sorted(items, key=lambda item: item.id)
@@ -110,6 +121,10 @@ class SqlOutboxStore:
                 attempts=func.coalesce(
                     bindparam("b_attempts", type_=OutboxRow.attempts.type), OutboxRow.attempts
                 ),
+                failing_since=func.coalesce(
+                    OutboxRow.failing_since,
+                    bindparam("b_failing_since", type_=OutboxRow.failing_since.type),
+                ),
                 leased_by=None,
                 lease_until=None,
             )
@@ -126,6 +141,7 @@ class SqlOutboxStore:
                 "b_message_id": s.message_id,
                 "b_at": s.at,
                 "b_attempts": s.attempts,
+                "b_failing_since": s.failing_since,
             }
             for s in settlements
         ]
@@ -179,5 +195,6 @@ def _row(message: OutgoingMessage) -> dict[str, object]:
         "dedupe_key": message.dedupe_key,
         "status": OutboxStatus.PENDING.value,
         "not_before": message.not_before,
+        "useful_until": message.useful_until,
         "attempts": 0,
     }
