@@ -5,10 +5,15 @@ repeats nothing (a tick missed while the bot was down is caught up by the next o
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
 
 from telegram.ext import Application
 
 from bot.context import BotContext
+from bot.services.kernel.operations import tick_heartbeat
 
 log = logging.getLogger(__name__)
 PREBOARDING_JOB = "preboarding"
@@ -22,6 +27,9 @@ RETENTION_JOB = "retention"
 RETENTION_SECONDS = 3600.0
 RETENTION_FIRST = 60.0
 KNOWLEDGE_JOB = "knowledge-sync"
+WATCH_JOB = "outbox-watch"
+WATCH_FIRST = 20.0
+Job = Callable[[BotContext], Coroutine[Any, Any, None]]
 
 
 async def preboarding(context: BotContext) -> None:
@@ -45,8 +53,9 @@ async def feedback(context: BotContext) -> None:
     for part in (services.feedback, services.conversations, services.digest, services.pulse):
         try:
             await part.tick()
-        except Exception:
+        except Exception as exc:
             log.exception("%s tick failed", type(part).__name__)
+            await services.operations.alerts.tick_failed(type(part).__name__, type(exc).__name__)
 
 
 async def knowledge(context: BotContext) -> None:
@@ -60,35 +69,75 @@ async def retention(context: BotContext) -> None:
     await context.services.retention.run()
 
 
+async def watch(context: BotContext) -> None:
+    """Measure the outbox's backlog, alert when it is stuck, report repeated alerts."""
+    services = context.services
+    if services.outbox_watch is not None:
+        await services.outbox_watch.tick()
+    else:
+        await services.operations.alerts.flush()
+
+
+def measured(callback: Job, name: str) -> Job:
+    """Wrap a job: time each run, beat its heartbeat when it succeeds, and on failure log
+    it and alert the admins (rate-limited) instead of raising."""
+
+    async def run(context: BotContext) -> None:
+        operations = context.services.operations
+        started = time.monotonic()
+        try:
+            await callback(context)
+        except Exception as exc:
+            operations.telemetry.tick_finished(name, time.monotonic() - started, ok=False)
+            log.exception("job %s failed", name)
+            await operations.alerts.tick_failed(name, type(exc).__name__)
+            return
+        operations.telemetry.tick_finished(name, time.monotonic() - started, ok=True)
+        operations.heartbeats.beat(tick_heartbeat(name))
+
+    run.__doc__ = callback.__doc__
+    return run
+
+
 def schedule_jobs(
     application: Application,
     *,
     prompt_seconds: float = 60.0,
     feedback_seconds: float = 60.0,
     knowledge_seconds: float = 30.0,
+    watch_seconds: float = 60.0,
 ) -> None:
-    """Add the periodic jobs to the application's job queue (replacing any with their ids)."""
+    """Add the periodic jobs to the application's job queue (replacing any with their ids),
+    each measured and watched by a heartbeat."""
     queue = application.job_queue
     if queue is None:
         log.warning(
             "no job queue: preboarding, prompts, feedback, retention and knowledge sync are off"
         )
         return
+    services = application.bot_data.services
+    if services is None:
+        raise RuntimeError("install the services before scheduling the jobs")
+    heartbeats = services.operations.heartbeats
+    every = timedelta(seconds=PREBOARDING_FIRST + PREBOARDING_SECONDS)
+    heartbeats.expect(tick_heartbeat(PREBOARDING_JOB), every)
     for callback, interval, first, name in (
         (prompts, prompt_seconds, PROMPT_FIRST, PROMPT_JOB),
         (feedback, feedback_seconds, FEEDBACK_FIRST, FEEDBACK_JOB),
         (retention, RETENTION_SECONDS, RETENTION_FIRST, RETENTION_JOB),
         (knowledge, knowledge_seconds, knowledge_seconds, KNOWLEDGE_JOB),
+        (watch, watch_seconds, WATCH_FIRST, WATCH_JOB),
     ):
+        heartbeats.expect(tick_heartbeat(name), timedelta(seconds=first + interval))
         queue.run_repeating(
-            callback,
+            measured(callback, name),
             interval=interval,
             first=first,
             name=name,
             job_kwargs={"id": name, "replace_existing": True, "max_instances": 1},
         )
     queue.run_repeating(
-        preboarding,
+        measured(preboarding, PREBOARDING_JOB),
         interval=PREBOARDING_SECONDS,
         first=PREBOARDING_FIRST,
         name=PREBOARDING_JOB,
