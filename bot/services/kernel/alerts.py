@@ -136,4 +136,4 @@ class AdminAlerts:
             try:
                 await self._channel.send(admin, text)
             except Exception as exc:  # an alert must never break what it reports on
-                log.warning("could not alert admin %s: %s", admin, type(exc).__name__)
+                log.warning("could not alert an admin: %s", type(exc).__name__)
