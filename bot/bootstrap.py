@@ -21,7 +21,9 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
 
 from bot.config import BotMode, Settings
 from bot.context import CONTEXT_TYPES, BotApplication, Services
+from bot.observability.prometheus import PrometheusTelemetry
 from bot.outbox_runner import OutboxRunner, start_dispatcher
+from bot.retrieval.health import IndexHealth
 from bot.retrieval.library import ManagedLibrary
 from bot.retrieval.setup import (
     KnowledgeBase,
@@ -35,14 +37,18 @@ from bot.services.broadcasts.reports import BroadcastReports
 from bot.services.broadcasts.service import BroadcastService
 from bot.services.conversations.config import ConversationConfig
 from bot.services.conversations.service import ConversationService
+from bot.services.delivery.watch import OutboxWatch
 from bot.services.digest.config import DigestConfig
 from bot.services.digest.service import DigestService
 from bot.services.feedback.config import FeedbackConfig
 from bot.services.feedback.service import FeedbackService
 from bot.services.identity.access import AccessService
 from bot.services.identity.coordination import CoordinationService
+from bot.services.kernel.alerts import AdminAlerts
 from bot.services.kernel.clock import SystemClock
 from bot.services.kernel.health import HealthService
+from bot.services.kernel.heartbeats import Heartbeats
+from bot.services.kernel.operations import Operations
 from bot.services.kernel.ports import Clock
 from bot.services.knowledge.ports import DocumentLibrary
 from bot.services.knowledge.service import KnowledgeService
@@ -53,6 +59,7 @@ from bot.services.privacy.service import PrivacyService
 from bot.services.pulse.config import PulseConfig
 from bot.services.pulse.service import PulseService
 from bot.services.questions.knowledge import Answerer, SectionReader
+from bot.services.questions.measured import MeasuredAnswerer
 from bot.services.questions.service import QuestionService
 from bot.services.reflection.answering import ReflectionService
 from bot.services.reflection.logbook import LogbookService
@@ -63,11 +70,14 @@ from bot.services.reports.service import ReportService
 from bot.startup import open_database, telegram_down, until_up
 from bot.storage import migrate
 from bot.storage.db import DatabaseHealth, create_engine, session_factory
+from bot.storage.delivery.backlog import SqlBacklogReader
 from bot.storage.delivery.outbox import SqlOutboxStore
 from bot.storage.uow import SqlUnitOfWorkFactory
 from bot.tg.broadcasts.report_job import schedule_reports
+from bot.tg.kit.alerts import BotAlertChannel
 from bot.tg.kit.commands import set_default_menus
 from bot.tg.kit.concurrency import PerChatUpdateProcessor
+from bot.tg.kit.measured import MeasuredUpdateProcessor
 from bot.tg.routing import register_all
 from bot.web.app import build_web_app
 
@@ -185,6 +195,23 @@ def feedback_config(settings: Settings) -> FeedbackConfig:
     )
 
 
+def build_operations(settings: Settings, clock: Clock) -> Operations:
+    """Return this process's telemetry (Prometheus), heartbeats and admin alerts (their
+    channel is attached once the bot exists)."""
+    return Operations(
+        telemetry=PrometheusTelemetry(),
+        heartbeats=Heartbeats(clock, timedelta(seconds=settings.health_stale_seconds)),
+        alerts=AdminAlerts(
+            None,
+            clock,
+            settings.admin_telegram_ids,
+            every=timedelta(minutes=settings.alert_repeat_minutes),
+            language=settings.default_language,
+        ),
+        outbox_stuck_after=timedelta(minutes=settings.outbox_stuck_minutes),
+    )
+
+
 def build_services(
     settings: Settings,
     engine: AsyncEngine,
@@ -192,9 +219,14 @@ def build_services(
     answerer: Answerer | None = None,
     library: DocumentLibrary | None = None,
     sections: SectionReader | None = None,
+    index: ResilientKnowledge | None = None,
 ) -> Services:
-    """Wire the services to their SQL adapters and the knowledge base."""
+    """Wire the services to their SQL adapters and the knowledge base (`index`: its health
+    is reported, as degraded while it is down)."""
     clock = clock or SystemClock()
+    operations = build_operations(settings, clock)
+    if answerer is not None:
+        answerer = MeasuredAnswerer(answerer, operations.telemetry)
     uow = SqlUnitOfWorkFactory(session_factory(engine))
     outbox = SqlOutboxStore(engine)
     zone, days = settings.timezone, settings.preboarding_days
@@ -212,7 +244,11 @@ def build_services(
         access=AccessService(uow, settings.admin_telegram_ids),
         coordination=CoordinationService(uow, outbox, clock, invite_days=settings.invite_days),
         privacy=PrivacyService(uow, clock),
-        health=HealthService({"database": DatabaseHealth(engine)}),
+        health=HealthService(
+            {"database": DatabaseHealth(engine)},
+            optional={"index": IndexHealth(index)} if index is not None else None,
+            heartbeats=operations.heartbeats,
+        ),
         questions=QuestionService(
             uow, outbox, clock, answerer, settings.admin_telegram_ids, sections=sections
         ),
@@ -249,6 +285,8 @@ def build_services(
         answerer=answerer,
         default_language=settings.default_language,
         timezone=settings.timezone,
+        operations=operations,
+        outbox_watch=OutboxWatch(SqlBacklogReader(engine), clock, operations),
     )
 
 
@@ -271,7 +309,11 @@ def build_application(
         .base_file_url(f"{base}/file/bot")
         .context_types(CONTEXT_TYPES)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
-        .concurrent_updates(PerChatUpdateProcessor(settings.update_concurrency))
+        .concurrent_updates(
+            MeasuredUpdateProcessor(
+                PerChatUpdateProcessor(settings.update_concurrency), services.operations.telemetry
+            )
+        )
         .connect_timeout(10)
         .read_timeout(15)
         .write_timeout(30)
@@ -292,7 +334,9 @@ def build_application(
         prompt_seconds=settings.reflection_tick_seconds,
         feedback_seconds=settings.feedback_tick_seconds,
         knowledge_seconds=settings.knowledge_sync_seconds,
+        watch_seconds=settings.outbox_watch_seconds,
     )
+    services.operations.alerts.attach(BotAlertChannel(application.bot))
     return application
 
 
@@ -315,7 +359,9 @@ async def start_bot(
         if isinstance(knowledge, KnowledgeBase)
         else knowledge or await load_knowledge(settings)
     )
-    services = build_services(settings, engine, clock, live, document_library(live), sections=live)
+    services = build_services(
+        settings, engine, clock, live, document_library(live), sections=live, index=live
+    )
     application = build_application(settings, services, rate_limit=rate_limit)
     runtime = Runtime(settings, engine, services, application, live)
     await until_up("Telegram (getMe)", application.initialize, telegram_down)
@@ -342,7 +388,7 @@ async def start_bot(
         )
     runtime.web_runner = await _start_web(settings, services, application)
     if settings.outbox_dispatcher:
-        runtime.outbox = await start_dispatcher(settings, engine, clock)
+        runtime.outbox = await start_dispatcher(settings, engine, clock, services.operations)
     log.info("Praktikbot is running as @%s (%s)", application.bot.username, settings.bot_mode)
     return runtime
 
@@ -390,6 +436,12 @@ async def _start_web(
         if webhook and settings.webhook_secret
         else None,
         sink=sink if webhook else None,
+        metrics=services.operations.telemetry
+        if isinstance(services.operations.telemetry, PrometheusTelemetry)
+        else None,
+        metrics_token=settings.metrics_token.get_secret_value()
+        if settings.metrics_token
+        else None,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     default_language: str = "da"
     log_level: str = "INFO"
     admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Observability (README "Metrics, health and alerts"): /metrics behind this bearer token
+    # when set; one admin alert per kind per period; the outbox is stuck when its oldest due
+    # message waits longer; a loop's heartbeat is stale after its interval plus the grace.
+    metrics_token: SecretStr | None = None
+    alert_repeat_minutes: float = Field(default=15.0, ge=1, le=1440)
+    outbox_stuck_minutes: float = Field(default=30.0, ge=1, le=1440)
+    outbox_watch_seconds: float = Field(default=60.0, ge=5, le=3600)
+    health_stale_seconds: float = Field(default=300.0, ge=10, le=86_400)
     bot_mode: BotMode = BotMode.POLLING
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

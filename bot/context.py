@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -14,12 +14,14 @@ from bot.services.broadcasts.introductions import IntroductionService
 from bot.services.broadcasts.reports import BroadcastReports
 from bot.services.broadcasts.service import BroadcastService
 from bot.services.conversations.service import ConversationService
+from bot.services.delivery.watch import OutboxWatch
 from bot.services.digest.service import DigestService
 from bot.services.feedback.service import FeedbackService
 from bot.services.identity.access import AccessService
 from bot.services.identity.awaiting import Awaiting, AwaitKind
 from bot.services.identity.coordination import CoordinationService
 from bot.services.kernel.health import HealthService
+from bot.services.kernel.operations import Operations
 from bot.services.knowledge.service import KnowledgeService
 from bot.services.onboarding.enrolment import EnrolmentService
 from bot.services.onboarding.reachability import ReachabilityService
@@ -63,6 +65,8 @@ class Services:
     default_language: str
     timezone: str
     answerer: Answerer | None = None
+    operations: Operations = field(default_factory=Operations)
+    outbox_watch: OutboxWatch | None = None
 
 
 TextReceiver = Callable[[Update, "BotContext", Awaiting, str], Awaitable[None]]

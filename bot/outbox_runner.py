@@ -15,7 +15,10 @@ from telegram import Bot
 
 from bot.config import Settings
 from bot.services.delivery.dispatcher import Dispatcher, Limits
+from bot.services.delivery.measured import MeasuredOutboxStore, MeasuredSender
+from bot.services.delivery.outbox import OutboxStore, Sender
 from bot.services.kernel.clock import SystemClock
+from bot.services.kernel.operations import DISPATCHER, Operations
 from bot.services.kernel.ports import Clock
 from bot.startup import telegram_down, until_up
 from bot.storage.delivery.outbox import SqlOutboxStore
@@ -56,9 +59,12 @@ def limits(settings: Settings) -> Limits:
 
 
 async def start_dispatcher(
-    settings: Settings, engine: AsyncEngine, clock: Clock | None = None
+    settings: Settings,
+    engine: AsyncEngine,
+    clock: Clock | None = None,
+    operations: Operations | None = None,
 ) -> OutboxRunner:
-    """Start sending the outbox in the background."""
+    """Start sending the outbox in the background (measured and watched with `operations`)."""
     token = settings.token
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -72,9 +78,15 @@ async def start_dispatcher(
     )
     await until_up("Telegram (the outbox's getMe)", bot.initialize, telegram_down)
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    store: OutboxStore = SqlOutboxStore(engine)
+    sender: Sender = TelegramSender(bot, timeout=settings.outbox_send_timeout, form=request)
+    if operations is not None:
+        store = MeasuredOutboxStore(store, operations.telemetry, operations.heartbeats)
+        sender = MeasuredSender(sender, operations.telemetry)
+        operations.heartbeats.expect(DISPATCHER)
     dispatcher = Dispatcher(
-        SqlOutboxStore(engine),
-        TelegramSender(bot, timeout=settings.outbox_send_timeout, form=request),
+        store,
+        sender,
         clock or SystemClock(),
         worker=worker,
         limits=limits(settings),
@@ -82,6 +94,7 @@ async def start_dispatcher(
         concurrency=concurrency,
         max_attempts=settings.outbox_max_attempts,
         retry_for=timedelta(hours=settings.outbox_retry_for_hours),
+        alive=(lambda: operations.heartbeats.beat(DISPATCHER)) if operations else lambda: None,
     )
     stop = asyncio.Event()
     task = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")

@@ -1,4 +1,4 @@
-"""The aiohttp app: webhook with secret check and duplicate filter, and health."""
+"""The aiohttp app: webhook with secret check and duplicate filter, health and metrics."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.services.kernel.health import HealthService
+from bot.web.metrics import MetricsPage, metrics_handler
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -42,21 +43,31 @@ def build_web_app(
     webhook_path: str | None = None,
     secret: str | None = None,
     sink: UpdateSink | None = None,
+    metrics: MetricsPage | None = None,
+    metrics_token: str | None = None,
 ) -> web.Application:
-    """Return the web app; the webhook route exists only when a path, secret and sink are given."""
+    """Return the web app; the webhook route exists only when a path, secret and sink are
+    given, /metrics only with a metrics page (behind a bearer token when one is given)."""
     app = web.Application(client_max_size=1024 * 1024)
     app[HEALTH_KEY] = health
     app.router.add_get("/healthz", _healthz)
+    if metrics is not None:
+        app.router.add_get("/metrics", metrics_handler(metrics, metrics_token))
     if webhook_path and secret and sink:
         app.router.add_post(webhook_path, _webhook_handler(secret, sink, RecentIds()))
     return app
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    checks = await request.app[HEALTH_KEY].check()
-    healthy = all(state == "ok" for state in checks.values())
-    body = {"status": "ok" if healthy else "degraded", "checks": checks}
-    return web.json_response(body, status=200 if healthy else 503)
+    """Report each component; 503 when one is broken or stale (a degraded one, such as the
+    search index, the bot works without, so it answers 200)."""
+    report = await request.app[HEALTH_KEY].report()
+    body = {
+        "status": report.status,
+        "checks": {name: c["status"] for name, c in report.components.items()},
+        "components": report.components,
+    }
+    return web.json_response(body, status=200 if report.healthy else 503)
 
 
 def _webhook_handler(

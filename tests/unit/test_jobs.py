@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 from typing import cast
 
 import pytest
 
 from bot.context import BotContext
 from bot.scheduler.jobs import guarded
+from bot.services.kernel.operations import Operations, tick_heartbeat
 
 
 async def test_a_job_failing_every_tick_is_logged_once_and_its_recovery_once(
@@ -24,7 +26,9 @@ async def test_a_job_failing_every_tick_is_logged_once_and_its_recovery_once(
             raise ConnectionRefusedError("database away")
 
     job = guarded("reflection-prompts", prompts)
-    context = cast(BotContext, object())
+    operations = Operations()  # null telemetry, no admins to alert
+    operations.heartbeats.expect(tick_heartbeat("reflection-prompts"))
+    context = cast(BotContext, SimpleNamespace(services=SimpleNamespace(operations=operations)))
     with caplog.at_level(logging.INFO, "bot.scheduler.jobs"):
         for _ in range(50):
             await job(context)  # never raises: the next tick retries
@@ -38,3 +42,4 @@ async def test_a_job_failing_every_tick_is_logged_once_and_its_recovery_once(
     ]
     assert caplog.records[0].exc_info is not None
     assert job.__doc__ == "Queue the prompts that are due."
+    assert not operations.heartbeats.states()[tick_heartbeat("reflection-prompts")].stale

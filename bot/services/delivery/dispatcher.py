@@ -108,8 +108,10 @@ class Dispatcher:
         idle_sleep: float = 0.5,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         breaker: CircuitBreaker | None = None,
+        alive: Callable[[], None] = lambda: None,
     ) -> None:
         self._store, self._sender, self._clock = store, sender, clock
+        self._alive = alive  # called every round, also while paused (the health heartbeat)
         self._retry_for = retry_for
         self.breaker = breaker or CircuitBreaker(lambda: clock.now().timestamp())
         self._paused_at: datetime | None = None
@@ -157,6 +159,7 @@ class Dispatcher:
     async def _round(self) -> int:
         """Claim one batch and start its sends; return how many it took on."""
         await self._flush()  # outcomes a failed flush kept back
+        self._alive()
         if self.breaker.wait() > 0:  # Telegram is away: claim nothing until the next probe
             return 0
         # Half-open, one message is the probe; the rest wait until Telegram answers it.

@@ -1,0 +1,1 @@
+"""Exporters of the bot's telemetry (Prometheus)."""
