@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from sqlalchemy import select
@@ -153,9 +154,12 @@ async def test_ask_a_person_reaches_the_coordinator_once_and_the_answer_comes_ba
 
     await eventually(answered_once)
     await student.send("/export")
-    body = (await student.next_message()).file_bytes.decode()
-    assert f"## Your questions\n- 2027-02-03 08:00 UTC: {COFFEE}" in body
-    assert "Answer from your coordinator: En kop kaffe koster 10 kroner." in body
+    documents = [await student.next_message(), await student.next_message()]
+    (data,) = [d for d in documents if (d.file_name or "").endswith(".json")]
+    [question] = json.loads(data.file_bytes)["questions"]
+    assert question["text"] == COFFEE
+    assert question["asked_at"].startswith("2027-02-03T08:00")
+    assert question["coordinator_reply"] == "En kop kaffe koster 10 kroner."
 
 
 async def test_a_reply_to_the_forwarded_message_is_delivered_too(
