@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.services.identity.awaiting import Awaiting, AwaitKind
@@ -89,6 +91,22 @@ async def stale_button(update: Update, context: BotContext) -> None:
     assert query is not None
     _profile, _ = await translator(update, context)
     await query.answer(_("That button is no longer valid. Please start again."), show_alert=True)
+
+
+class EmptyCallbackHandler(BaseHandler[Update, BotContext, None]):
+    """Takes a callback query without data (a forged or broken client's): PTB gives such a
+    query to the first CallbackQueryHandler whatever its pattern, and that handler, finding
+    no fields it knows, would leave the button spinning unanswered."""
+
+    def check_update(self, update: object) -> bool:
+        """Whether the update is a callback query with neither data nor a game."""
+        query = update.callback_query if isinstance(update, Update) else None
+        return query is not None and not query.data and not query.game_short_name
+
+
+def register_early(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Register what must come before every specific handler: buttons without data."""
+    app.add_handler(EmptyCallbackHandler(stale_button))
 
 
 def register(app: Application) -> None:
