@@ -10,7 +10,7 @@ from telegram.ext import Application, BaseHandler, CallbackQueryHandler, Message
 from bot.context import BotContext
 from bot.services.identity.awaiting import Awaiting, AwaitKind
 from bot.tg import intent
-from bot.tg.kit.common import translator, whoami
+from bot.tg.kit.common import answer_stale, translator, whoami
 from bot.tg.kit.render import reply
 from bot.tg.questions.handlers import answer_question
 from bot.tg.questions.replies import receive_reply, replied_question
@@ -87,10 +87,7 @@ async def edited_message(update: Update, context: BotContext) -> None:
 
 async def stale_button(update: Update, context: BotContext) -> None:
     """Answer a button that is old, forged or from a flow that has ended."""
-    query = update.callback_query
-    assert query is not None
-    _profile, _ = await translator(update, context)
-    await query.answer(_("That button is no longer valid. Please start again."), show_alert=True)
+    await answer_stale(update, context)
 
 
 class EmptyCallbackHandler(BaseHandler[Update, BotContext, None]):

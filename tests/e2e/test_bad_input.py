@@ -134,3 +134,16 @@ async def test_a_button_without_data_is_answered(fake_api: FakeBotApi, world: Wo
             answer = user.callback_answers[before]
             assert answer["callback_query_id"] == query_id
             assert "ikke længere gyldig" in answer["text"]
+
+
+async def test_forged_fields_for_a_known_prefix_are_answered(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    """Found by the fuzzer: a pattern that matched ("lg:", "ob:", "nm:", "del:") with fields
+    the handler could not use returned without answering the query."""
+    stranger = fake_api.user(4010, language_code="en")
+    for data in ("lg:-1:²", "lg:fr", "ob:l:xx:code", "ob:y:", "nm:a:b", "del:1:2"):
+        before = len(stranger.callback_answers)
+        await stranger.press_data(2**31 - 1, data)
+        await fake_api.wait_for(lambda n=before: len(stranger.callback_answers) > n)
+        assert "no longer valid" in stranger.callback_answers[before]["text"], data
