@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.services.identity.awaiting import Awaiting, AwaitKind
 from bot.tg import intent
-from bot.tg.kit.common import translator, whoami
+from bot.tg.kit.common import answer_stale, translator, whoami
 from bot.tg.kit.render import reply
 from bot.tg.questions.handlers import answer_question
 from bot.tg.questions.replies import receive_reply, replied_question
@@ -85,10 +87,23 @@ async def edited_message(update: Update, context: BotContext) -> None:
 
 async def stale_button(update: Update, context: BotContext) -> None:
     """Answer a button that is old, forged or from a flow that has ended."""
-    query = update.callback_query
-    assert query is not None
-    _profile, _ = await translator(update, context)
-    await query.answer(_("That button is no longer valid. Please start again."), show_alert=True)
+    await answer_stale(update, context)
+
+
+class EmptyCallbackHandler(BaseHandler[Update, BotContext, None]):
+    """Takes a callback query without data (a forged or broken client's): PTB gives such a
+    query to the first CallbackQueryHandler whatever its pattern, and that handler, finding
+    no fields it knows, would leave the button spinning unanswered."""
+
+    def check_update(self, update: object) -> bool:
+        """Whether the update is a callback query with neither data nor a game."""
+        query = update.callback_query if isinstance(update, Update) else None
+        return query is not None and not query.data and not query.game_short_name
+
+
+def register_early(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Register what must come before every specific handler: buttons without data."""
+    app.add_handler(EmptyCallbackHandler(stale_button))
 
 
 def register(app: Application) -> None:

@@ -25,7 +25,9 @@ from bot.tg.reports import status
 
 
 def register_all(app: Application) -> None:
-    """Register every handler: specific ones first, fallbacks last."""
+    """Register every handler: specific ones first, fallbacks last (and before them all,
+    the one for buttons without data, which PTB would give to any callback handler)."""
+    fallback.register_early(app)
     for module in (
         start,
         reachability,

@@ -113,3 +113,52 @@ async def test_bad_request_and_server_error_get_logged_not_crashed(
     assert "noget gik galt" in (await user.next_message()).text
     await user.send("/help")
     assert "/sprog" in (await user.next_message()).text
+
+
+async def test_a_button_without_data_is_answered(fake_api: FakeBotApi, world: World) -> None:
+    """Found by the fuzzer: PTB gives a query without data to the first callback handler
+    whatever its pattern (onboarding's language choice), which returned without answering."""
+    stranger = fake_api.user(4008, language_code="")
+    enrolled = fake_api.user(4009)
+    await enrol(enrolled, world.codes[Role.STUDENT])
+    for user, message_id in ((stranger, 2**31 - 1), (enrolled, enrolled.messages[-1].message_id)):
+        for data in ("", None):
+            query_id = fake_api.open_query(user.id)
+            query = {"id": query_id, "from": user.user_dict(), "chat_instance": "1"}
+            query["message"] = {"message_id": message_id, "chat": user.chat_dict(), "date": 0}
+            if data is not None:
+                query["data"] = data
+            before = len(user.callback_answers)
+            fake_api.inject({"callback_query": query})
+            await fake_api.wait_for(lambda u=user, n=before: len(u.callback_answers) > n)
+            answer = user.callback_answers[before]
+            assert answer["callback_query_id"] == query_id
+            assert "ikke længere gyldig" in answer["text"]
+
+
+async def test_forged_fields_for_a_known_prefix_are_answered(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    """Found by the fuzzer: a pattern that matched ("lg:", "ob:", "nm:", "del:") with fields
+    the handler could not use returned without answering the query."""
+    stranger = fake_api.user(4010, language_code="en")
+    for data in ("lg:-1:²", "lg:fr", "ob:l:xx:code", "ob:y:", "nm:a:b", "del:1:2"):
+        before = len(stranger.callback_answers)
+        await stranger.press_data(2**31 - 1, data)
+        await fake_api.wait_for(lambda n=before: len(stranger.callback_answers) > n)
+        assert "no longer valid" in stranger.callback_answers[before]["text"], data
+
+
+async def test_a_button_on_a_message_that_is_gone_gets_a_new_message(
+    fake_api: FakeBotApi, world: World
+) -> None:
+    """Found by the fuzzer: a press whose message can no longer be edited (deleted, or never
+    there) made the edit fail with "message to edit not found"; the answer now comes as a new
+    message instead of an error."""
+    karin = fake_api.user(4020, first_name="Karin")
+    await enrol(karin, world.codes[Role.COORDINATOR])
+    before = len(karin.messages)
+    await karin.press_data(2**31 - 1, f"iv:l:{world.cohort.id}:-")
+    listing = await karin.expect_text("Invitationer, der stadig virker")
+    assert len(karin.messages) > before
+    assert listing.message_id != 2**31 - 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from typing import Any
 
@@ -69,6 +70,25 @@ class Controls:
         self._learn_chats(update)
         self._changed()
         return update_id
+
+    def inject(self, update: dict) -> int:
+        """Queue any raw update, even of a type allowed_updates leaves out or one the Bot API
+        does not have (a fuzzer's, or a future Telegram's); update_id is assigned."""
+        update_id = self._queue.add(update, unfiltered=True)
+        self._learn_chats(update)
+        self._changed()
+        return update_id
+
+    def open_query(self, user_id: int) -> str:
+        """Register a callback query id for a raw callback_query update from user_id, so that
+        answerCallbackQuery accepts it once; see query_answered()."""
+        query_id = self._next_query_id()
+        self._queries[query_id] = {"user_id": user_id, "at": time.monotonic(), "answered": False}
+        return query_id
+
+    def query_answered(self, query_id: str) -> bool:
+        """Whether the bot answered this callback query."""
+        return bool(self._queries[query_id]["answered"])
 
     async def redeliver(self, update_id: int) -> int | None:
         """Deliver an update again: one POST to the webhook (returns its status), else requeue."""

@@ -39,13 +39,14 @@ class UpdateQueue:
             return kind not in DEFAULT_EXCLUDED
         return kind in self.allowed
 
-    def add(self, update: dict) -> int:
-        """Give the update the next update_id and queue it (unless filtered out)."""
+    def add(self, update: dict, unfiltered: bool = False) -> int:
+        """Give the update the next update_id and queue it (unless filtered out; with
+        `unfiltered`, whatever allowed_updates says)."""
         update_id = self._next_id
         self._next_id += 1
         update["update_id"] = update_id
         self.all[update_id] = update
-        if self.allows(update_type(update)):
+        if unfiltered or self.allows(update_type(update)):
             self.pending.append(update)
         else:
             self.filtered.append(update_id)

@@ -12,7 +12,7 @@ from bot.services.kernel.errors import ContainsCpr, Invalid
 from bot.tg.kit.awaited import register_awaited
 from bot.tg.kit.callbacks import unpack
 from bot.tg.kit.commands import set_personal_menu
-from bot.tg.kit.common import translator, whoami
+from bot.tg.kit.common import answer_stale, translator, whoami
 from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, esc, keyboard, reply
 from bot.tg.kit.texts import help_text
@@ -42,6 +42,7 @@ async def set_language(update: Update, context: BotContext) -> None:
     query = update.callback_query
     fields = unpack(query.data, "lg", 1) if query else None
     if query is None or fields is None or fields[0] not in ("da", "en"):
+        await answer_stale(update, context)
         return
     await query.answer()
     profile, _ = await translator(update, context)
@@ -69,6 +70,7 @@ async def name_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     fields = unpack(query.data, "nm", 1) if query else None
     if query is None or fields is None:
+        await answer_stale(update, context)
         return
     await query.answer()
     profile, _ = await translator(update, context)

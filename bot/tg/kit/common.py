@@ -24,3 +24,13 @@ async def translator(update: Update, context: BotContext) -> tuple[Profile | Non
     """Return the sender's profile and a gettext function in their language."""
     profile, language = await whoami(update, context)
     return profile, gettext_for(language)
+
+
+async def answer_stale(update: Update, context: BotContext) -> None:
+    """Answer a button that is old, forged or from a flow that has ended: a handler whose
+    pattern matched but whose fields it cannot use must still answer, or the button spins."""
+    query = update.callback_query
+    if query is None:
+        return
+    _profile, _ = await translator(update, context)
+    await query.answer(_("That button is no longer valid. Please start again."), show_alert=True)

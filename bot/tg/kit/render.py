@@ -10,6 +10,8 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 
 CALLBACK_LIMIT = 64
+# Telegram's answers when a message cannot be edited any more: send a new one instead.
+UNEDITABLE = ("message to edit not found", "message can't be edited", "message_id_invalid")
 
 
 def esc(text: object) -> str:
@@ -69,13 +71,17 @@ async def reply(
 async def edit_or_send(
     update: Update, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Replace the pressed button's message, or send a new one when it cannot be edited."""
+    """Replace the pressed button's message, or send a new one when it cannot be edited (too
+    long, deleted meanwhile, too old or not the bot's to edit)."""
     query = update.callback_query
     if query is not None and query.message is not None and len(text) <= 4096:
         try:
             await query.edit_message_text(text, reply_markup=markup)
-        except BadRequest as exc:  # a double tap asks for the same edit twice: nothing to do
-            if "not modified" not in exc.message.lower():
+            return
+        except BadRequest as exc:
+            problem = exc.message.lower()
+            if "not modified" in problem:  # a double tap asks for the same edit twice
+                return
+            if not any(gone in problem for gone in UNEDITABLE):
                 raise
-        return
     await reply(update, text, markup)

@@ -11,7 +11,7 @@ from bot.services.identity.domain import InviteProblem
 from bot.services.onboarding.enrolment import Enrolled, InviteInfo
 from bot.tg.kit.callbacks import pack, unpack
 from bot.tg.kit.commands import set_personal_menu
-from bot.tg.kit.common import whoami
+from bot.tg.kit.common import answer_stale, whoami
 from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, esc, keyboard, reply
 from bot.tg.kit.texts import INVITE_PROBLEMS, PROFESSION_NAMES, ROLE_NAMES, help_text
@@ -92,6 +92,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     query = update.callback_query
     fields = unpack(query.data, "ob", 3) if query else None
     if query is None or fields is None or fields[1] not in ("da", "en"):
+        await answer_stale(update, context)
         return
     _step, language, code = fields
     _ = gettext_for(language)
@@ -112,6 +113,7 @@ async def answer_consent(update: Update, context: BotContext) -> None:
     query = update.callback_query
     fields = unpack(query.data, "ob", 3) if query else None
     if query is None or fields is None or fields[1] not in ("da", "en"):
+        await answer_stale(update, context)
         return
     answer, language, code = fields
     _ = gettext_for(language)

@@ -12,7 +12,7 @@ from bot.i18n import N_, gettext_for
 from bot.services.privacy.export_json import export_json
 from bot.tg.kit.callbacks import unpack
 from bot.tg.kit.commands import set_personal_menu
-from bot.tg.kit.common import translator
+from bot.tg.kit.common import answer_stale, translator
 from bot.tg.kit.menu import Audience, register_commands
 from bot.tg.kit.render import edit_or_send, keyboard, reply
 from bot.tg.privacy.export_pdf import export_pdf
@@ -62,6 +62,7 @@ async def confirm_delete(update: Update, context: BotContext) -> None:
     query = update.callback_query
     fields = unpack(query.data, "del", 1) if query else None
     if query is None or fields is None:
+        await answer_stale(update, context)
         return
     await query.answer()
     profile, _ = await translator(update, context)
