@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
+from telegram.ext import ApplicationBuilder, Defaults
 
 from bot.config import BotMode, Settings
 from bot.context import CONTEXT_TYPES, BotApplication, Services
-from bot.outbox_runner import OutboxRunner, start_dispatcher
+from bot.outbox_runner import OutboxRunner, send_budget, start_dispatcher
 from bot.retrieval.library import ManagedLibrary
 from bot.retrieval.setup import KnowledgeBase, KnowledgeConfig, open_knowledge
 from bot.scheduler.jobs import schedule_jobs
@@ -30,6 +30,7 @@ from bot.services.broadcasts.reports import BroadcastReports
 from bot.services.broadcasts.service import BroadcastService
 from bot.services.conversations.config import ConversationConfig
 from bot.services.conversations.service import ConversationService
+from bot.services.delivery.budget import SendBudget
 from bot.services.digest.config import DigestConfig
 from bot.services.digest.service import DigestService
 from bot.services.feedback.config import FeedbackConfig
@@ -59,6 +60,7 @@ from bot.storage.db import DatabaseHealth, create_engine, session_factory
 from bot.storage.delivery.outbox import SqlOutboxStore
 from bot.storage.uow import SqlUnitOfWorkFactory
 from bot.tg.broadcasts.report_job import schedule_reports
+from bot.tg.delivery.rate_limit import BudgetRateLimiter
 from bot.tg.kit.commands import set_default_menus
 from bot.tg.kit.concurrency import PerChatUpdateProcessor
 from bot.tg.routing import register_all
@@ -77,6 +79,7 @@ class Runtime:
     services: Services
     application: BotApplication
     knowledge: KnowledgeBase
+    budget: SendBudget | None = None
     web_runner: web.AppRunner | None = None
     outbox: OutboxRunner | None = None
 
@@ -217,12 +220,13 @@ def build_services(
 
 
 def build_application(
-    settings: Settings, services: Services, *, rate_limit: bool = True
+    settings: Settings, services: Services, *, budget: SendBudget | None = None
 ) -> BotApplication:
-    """Build the PTB Application against the configured Bot API server.
+    """Build the PTB Application against the configured Bot API server; its replies take
+    slots of `budget`, the bot's one send budget shared with the outbox.
 
-    `rate_limit=False` drops the client-side pacing; only benchmarks measuring the bot's
-    own overhead use it.
+    Without a budget there is no client-side pacing; only benchmarks measuring the bot's own
+    overhead do that.
     """
     token = settings.token
     if token is None:
@@ -235,16 +239,23 @@ def build_application(
         .base_file_url(f"{base}/file/bot")
         .context_types(CONTEXT_TYPES)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
-        .concurrent_updates(PerChatUpdateProcessor(settings.update_concurrency))
+        .concurrent_updates(
+            PerChatUpdateProcessor(
+                settings.update_concurrency,
+                settings.update_queue_per_chat,
+                default_language=settings.default_language,
+            )
+        )
         .connect_timeout(10)
         .read_timeout(15)
         .write_timeout(30)
         .get_updates_read_timeout(45)
     )
-    if rate_limit:
+    if budget is not None:
         # PTB types the limiter by the bot's generic, which ApplicationBuilder() fixes at
         # ExtBot[None]; the limiter works for any bot.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        limiter = BudgetRateLimiter(budget, max_retries=3)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if settings.bot_mode is BotMode.WEBHOOK:
         builder = builder.updater(None)
     application: BotApplication = builder.build()
@@ -285,8 +296,9 @@ async def start_bot(
         document_library(knowledge),
         sections=knowledge,
     )
-    application = build_application(settings, services, rate_limit=rate_limit)
-    runtime = Runtime(settings, engine, services, application, knowledge)
+    budget = send_budget(settings) if rate_limit else None
+    application = build_application(settings, services, budget=budget)
+    runtime = Runtime(settings, engine, services, application, knowledge, budget)
     await application.initialize()
     try:
         await set_default_menus(
@@ -304,7 +316,7 @@ async def start_bot(
         )
     runtime.web_runner = await _start_web(settings, services, application)
     if settings.outbox_dispatcher:
-        runtime.outbox = await start_dispatcher(settings, engine, clock)
+        runtime.outbox = await start_dispatcher(settings, engine, clock, budget)
     log.info("Praktikbot is running as @%s (%s)", application.bot.username, settings.bot_mode)
     return runtime
 
