@@ -48,6 +48,7 @@ from bot.services.privacy.service import PrivacyService
 from bot.services.pulse.config import PulseConfig
 from bot.services.pulse.service import PulseService
 from bot.services.questions.knowledge import Answerer, SectionReader
+from bot.services.questions.pacing import PacingConfig, QuestionPacer
 from bot.services.questions.service import QuestionService
 from bot.services.reflection.answering import ReflectionService
 from bot.services.reflection.logbook import LogbookService
@@ -154,6 +155,16 @@ def feedback_config(settings: Settings) -> FeedbackConfig:
     )
 
 
+def pacing_config(settings: Settings) -> PacingConfig:
+    """Return how many questions one person may ask."""
+    return PacingConfig(
+        burst=settings.question_burst,
+        per_hour=settings.question_per_hour,
+        anonymous_burst=settings.anonymous_question_burst,
+        anonymous_per_hour=settings.anonymous_question_per_hour,
+    )
+
+
 def build_services(
     settings: Settings,
     engine: AsyncEngine,
@@ -182,7 +193,14 @@ def build_services(
         privacy=PrivacyService(uow, clock),
         health=HealthService({"database": DatabaseHealth(engine)}),
         questions=QuestionService(
-            uow, outbox, clock, answerer, settings.admin_telegram_ids, sections=sections
+            uow,
+            outbox,
+            clock,
+            answerer,
+            settings.admin_telegram_ids,
+            sections=sections,
+            pacer=QuestionPacer(pacing_config(settings)),
+            anonymous_per_day=settings.anonymous_questions_per_day,
         ),
         broadcasts=BroadcastService(uow, outbox, clock, settings.broadcast_dir),
         broadcast_reports=BroadcastReports(uow, outbox, clock, settings.default_language),

@@ -39,6 +39,7 @@ from bot.services.questions.knowledge import (
     scopes_for,
 )
 from bot.services.questions.messages import answer_payload, forward_payload
+from bot.services.questions.pacing import QuestionPacer
 from bot.services.questions.ports import QuestionsUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -129,19 +130,31 @@ class QuestionService:
         answerer: Answerer | None,
         admin_telegram_ids: Sequence[int],
         sections: SectionReader | None = None,
+        pacer: QuestionPacer | None = None,
+        anonymous_per_day: int | None = None,
     ) -> None:
+        """`pacer`: questions per person (None: no limit); `anonymous_per_day`: anonymous
+        questions stored a day, beyond which they are only counted (None: no cap)."""
         self._uow = uow
         self._outbox = outbox
         self._clock = clock
         self._answerer = answerer
         self._admins = frozenset(admin_telegram_ids)
         self._sections = sections
+        self._pacer = pacer
+        self._anonymous_per_day = anonymous_per_day
 
     async def ask(self, telegram_id: int, raw: str, language: str = "da") -> Asked:
-        """Answer a question and store it (anonymously for people who have not enrolled)."""
+        """Answer a question and store it (anonymously for people who have not enrolled,
+        up to the day's cap; every anonymous question is counted).
+
+        Raises TooManyQuestions, before any search, when the asker's bucket is empty.
+        """
         text = clean_text(raw, MAX_QUESTION_LENGTH)  # a CPR number stops everything here
         async with self._uow() as uow:
             person = await uow.people.by_telegram_id(telegram_id)
+            if self._pacer is not None:
+                self._pacer.take(telegram_id, person is not None, self._clock.now())
             scopes, cohort_id = await reading_scopes(uow, person)
         answer = await self._answer(mask_name(text, person), scopes)
         record = Question(
@@ -156,12 +169,25 @@ class QuestionService:
             answer=None if answer.abstained else answer.text,
         )
         async with self._uow() as uow:
+            if person is None:
+                await self._store_anonymous(uow, record)
+                await uow.commit()
+                return Asked(None, answer, enrolled=False)
             stored = await uow.questions.add(record)
-            if person is not None and person.awaiting == AWAITING_QUESTION:
+            if person.awaiting == AWAITING_QUESTION:
                 await uow.people.update(person.id, awaiting=None)
             await uow.commit()
         log.info("question %s answered (abstained: %s)", stored.id, answer.abstained)
-        return Asked(stored.id if person else None, answer, enrolled=person is not None)
+        return Asked(stored.id, answer, enrolled=True)
+
+    async def _store_anonymous(self, uow: QuestionsUnitOfWork, record: Question) -> None:
+        """Count an anonymous question in the day's tally; store it while under the cap."""
+        count = await uow.questions.tally_anonymous(record.asked_at.date(), record.abstained)
+        if self._anonymous_per_day is None or count <= self._anonymous_per_day:
+            stored = await uow.questions.add(record)
+            log.info("anonymous question %s answered (abstained: %s)", stored.id, record.abstained)
+        else:
+            log.info("anonymous question %s of the day counted, not stored", count)
 
     async def read_more(self, telegram_id: int, key: str) -> Section:
         """Return the whole section an answer came from, when the person may read it."""
