@@ -62,7 +62,7 @@ async def test_a_flooding_chat_does_not_delay_another_chats_reply(
     await eventually(flood_done, timeout=30)
     await asyncio.sleep(0.5)  # nothing more is coming: the rest were dropped
     order = [m.chat_id for m in fake_api.messages() if m.chat_id in (FLOODER, OTHER)]
-    # The flooder's replies are paced at about one a second after a burst of three (Telegram's
+    # The flooder's replies are paced at about one a second after a short burst (Telegram's
     # per-chat limit); the other chat's reply came before the flooder's fifth message.
     assert order.index(OTHER) < [i for i, c in enumerate(order) if c == FLOODER][4]
     texts = [m.text for m in fake_api.messages(FLOODER)]

@@ -7,7 +7,8 @@ not each pace at the full rate. Both take a slot here before a send:
 * overall, slots are spaced `1 / rate` apart (no burst: at exactly the limit any jitter
   puts one send too many into some second);
 * per chat, a token bucket (`chat_burst` tokens, refilled at `chat_rate` a second) for
-  private chats, and one send per `group_interval` for groups; a chat that must wait does
+  private chats (two: one under Telegram's three, so that jitter on the way never makes a
+  send arrive a token early), and one send per `group_interval` for groups; a chat that must wait does
   so before it takes an overall slot, so it never holds up sends to other chats;
 * replies come first: while a reply waits for its slot, the outbox waits (`bulk=True`);
 * a 429 from Telegram pauses every send, replies and outbox alike (`pause`).
@@ -32,7 +33,7 @@ class SendBudget:
         self,
         rate: float,
         *,
-        chat_burst: float = 3.0,
+        chat_burst: float = 2.0,
         chat_rate: float = 1.0,
         group_interval: float = 3.0,
         monotonic: Callable[[], float] = time.monotonic,
