@@ -175,3 +175,38 @@ async def test_the_outbox_pacer_draws_from_the_shared_budget() -> None:
     # A chat a reply has just used up is "cooling" for the outbox.
     await time.run(*(budget.acquire(55) for _ in range(3)))
     assert pacer.cooling(55)
+
+
+async def test_sends_a_busy_loop_held_back_do_not_leave_together() -> None:
+    time = VirtualTime()
+    budget = time.budget(10.0)
+    log: list[tuple[str, float]] = []
+    send = sender(time, budget, log)
+
+    async def busy_loop() -> None:
+        await time.sleep(0.35)
+        time.now += 1.15  # the event loop did not run for over a second
+
+    await time.run(busy_loop(), *(send(f"m{chat}", chat) for chat in range(1, 41)))
+    times = sorted(at for _, at in log)
+    assert len(times) == 40
+    # Never more than 10 (the rate) in any second, although 11 slots passed unseen.
+    spans = [times[i + 10] - times[i] for i in range(len(times) - 10)]
+    assert min(spans) >= 1.0 - 1e-6
+
+
+async def test_a_reply_waiting_for_its_chats_pace_does_not_hold_up_the_outbox() -> None:
+    time = VirtualTime()
+    budget = time.budget(10.0, chat_burst=2, chat_rate=1.0)
+    log: list[tuple[str, float]] = []
+    send = sender(time, budget, log)
+
+    async def outbox() -> None:
+        for chat in range(100, 106):
+            await send(f"bulk{chat}", chat, bulk=True, after=0.0)
+
+    # A flooding chat: its third reply waits for the chat's pace, a second or so.
+    await time.run(send("r1", 1), send("r2", 1), send("r3", 1), outbox())
+    at = dict(log)
+    assert at["r3"] == pytest.approx(1.0)
+    assert all(at[f"bulk{chat}"] < 1.0 for chat in range(100, 106))

@@ -5,12 +5,15 @@ per private chat with a short burst), so the bot's replies and the outbox dispat
 not each pace at the full rate. Both take a slot here before a send:
 
 * overall, slots are spaced `1 / rate` apart (no burst: at exactly the limit any jitter
-  puts one send too many into some second);
+  puts one send too many into some second), and at most `rate` sends leave in any second:
+  when the event loop was busy, the sends whose slots passed meanwhile would otherwise
+  leave together, on top of the next second's;
 * per chat, a token bucket (`chat_burst` tokens, refilled at `chat_rate` a second) for
   private chats (two: one under Telegram's three, so that jitter on the way never makes a
   send arrive a token early), and one send per `group_interval` for groups; a chat that must wait does
   so before it takes an overall slot, so it never holds up sends to other chats;
-* replies come first: while a reply waits for its slot, the outbox waits (`bulk=True`);
+* replies come first: while a reply waits for its overall slot, the outbox waits
+  (`bulk=True`); a reply waiting for its chat's pace holds up nothing;
 * a 429 from Telegram pauses every send, replies and outbox alike (`pause`).
 
 The state is in memory, per process: the bot and its built-in dispatcher share one budget.
@@ -20,7 +23,9 @@ A separate `praktikbot dispatch` process has its own, so give it its share of th
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 Sleep = Callable[[float], Awaitable[object]]
@@ -44,6 +49,8 @@ class SendBudget:
         self._burst, self._chat_rate, self._group_interval = chat_burst, chat_rate, group_interval
         self._now, self._sleep = monotonic, sleep
         self._next = 0.0
+        self._per_second = max(1, math.floor(rate))
+        self._left: deque[float] = deque()  # when the sends of the last second left
         self._chats: dict[int, tuple[float, float]] = {}  # private chat -> (tokens, at)
         self._groups: dict[int, float] = {}  # group -> next free time
         self.paused_until = 0.0
@@ -66,29 +73,41 @@ class SendBudget:
 
         `bulk` (the outbox) waits while replies wait, and after them.
         """
-        if not bulk:
+        while True:  # the chat's own pace and any pause first, holding up nobody
+            if bulk:
+                await self._calm.wait()
+            now = self._now()
+            ready = max(self.paused_until, self._chat_ready(chat_id, now))
+            if ready <= now:
+                break
+            await self._sleep(ready - now)
+        if not bulk:  # from here until it leaves, the outbox waits for this reply
             self._replies_waiting += 1
             self._calm.clear()
         try:
-            while True:
-                if bulk:
-                    await self._calm.wait()
-                now = self._now()
-                ready = max(self.paused_until, self._chat_ready(chat_id, now))
-                if ready <= now:
-                    break
-                await self._sleep(ready - now)
             slot = max(now, self._next)
             self._next = slot + self._interval
             self._use(chat_id, slot)
             self.taken += 1
             if slot > now:
                 await self._sleep(slot - now)
+            await self._within_the_second()
         finally:
             if not bulk:
                 self._replies_waiting -= 1
                 if not self._replies_waiting:
                     self._calm.set()
+
+    async def _within_the_second(self) -> None:
+        """Wait while `rate` sends have left within the last second."""
+        while True:
+            now = self._now()
+            while self._left and self._left[0] <= now - 1.0 + 1e-9:  # float noise
+                self._left.popleft()
+            if len(self._left) < self._per_second:
+                self._left.append(now)
+                return
+            await self._sleep(self._left[0] + 1.0 - now)
 
     async def acquire_overall(self) -> None:
         """Wait for an overall slot only (sends that no chat's pace limits, such as edits)."""
