@@ -85,7 +85,6 @@ async def run_scenario(scenario: Scenario, database_url: str, data_dir: Path) ->
             database_url=database_url,
             data_dir=data_dir,
             outbox_rate=scenario.rate,
-            telegram_rate=scenario.rate,
             outbox_chat_interval=scenario.chat_interval,
         )
         with harness.stopwatch() as lap:

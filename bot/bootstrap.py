@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ApplicationBuilder, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
 
 from bot.config import BotMode, Settings
 from bot.context import CONTEXT_TYPES, BotApplication, Services
 from bot.observability.prometheus import PrometheusTelemetry
-from bot.outbox_runner import OutboxRunner, send_budget, start_dispatcher
+from bot.outbox_runner import OutboxRunner, start_dispatcher
 from bot.retrieval.health import IndexHealth
 from bot.retrieval.library import ManagedLibrary
 from bot.retrieval.setup import (
@@ -37,7 +37,6 @@ from bot.services.broadcasts.reports import BroadcastReports
 from bot.services.broadcasts.service import BroadcastService
 from bot.services.conversations.config import ConversationConfig
 from bot.services.conversations.service import ConversationService
-from bot.services.delivery.budget import SendBudget
 from bot.services.delivery.watch import OutboxWatch
 from bot.services.digest.config import DigestConfig
 from bot.services.digest.service import DigestService
@@ -61,7 +60,6 @@ from bot.services.pulse.config import PulseConfig
 from bot.services.pulse.service import PulseService
 from bot.services.questions.knowledge import Answerer, SectionReader
 from bot.services.questions.measured import MeasuredAnswerer
-from bot.services.questions.pacing import PacingConfig, QuestionPacer
 from bot.services.questions.service import QuestionService
 from bot.services.reflection.answering import ReflectionService
 from bot.services.reflection.logbook import LogbookService
@@ -76,7 +74,6 @@ from bot.storage.delivery.backlog import SqlBacklogReader
 from bot.storage.delivery.outbox import SqlOutboxStore
 from bot.storage.uow import SqlUnitOfWorkFactory
 from bot.tg.broadcasts.report_job import schedule_reports
-from bot.tg.delivery.rate_limit import BudgetRateLimiter
 from bot.tg.kit.alerts import BotAlertChannel
 from bot.tg.kit.commands import set_default_menus
 from bot.tg.kit.concurrency import PerChatUpdateProcessor
@@ -104,7 +101,6 @@ class Runtime:
     services: Services
     application: BotApplication
     knowledge: ResilientKnowledge
-    budget: SendBudget | None = None
     web_runner: web.AppRunner | None = None
     outbox: OutboxRunner | None = None
 
@@ -216,16 +212,6 @@ def build_operations(settings: Settings, clock: Clock) -> Operations:
     )
 
 
-def pacing_config(settings: Settings) -> PacingConfig:
-    """Return how many questions one person may ask."""
-    return PacingConfig(
-        burst=settings.question_burst,
-        per_hour=settings.question_per_hour,
-        anonymous_burst=settings.anonymous_question_burst,
-        anonymous_per_hour=settings.anonymous_question_per_hour,
-    )
-
-
 def build_services(
     settings: Settings,
     engine: AsyncEngine,
@@ -264,14 +250,7 @@ def build_services(
             heartbeats=operations.heartbeats,
         ),
         questions=QuestionService(
-            uow,
-            outbox,
-            clock,
-            answerer,
-            settings.admin_telegram_ids,
-            sections=sections,
-            pacer=QuestionPacer(pacing_config(settings)),
-            anonymous_per_day=settings.anonymous_questions_per_day,
+            uow, outbox, clock, answerer, settings.admin_telegram_ids, sections=sections
         ),
         broadcasts=BroadcastService(uow, outbox, clock, settings.broadcast_dir),
         broadcast_reports=BroadcastReports(uow, outbox, clock, settings.default_language),
@@ -312,13 +291,12 @@ def build_services(
 
 
 def build_application(
-    settings: Settings, services: Services, *, budget: SendBudget | None = None
+    settings: Settings, services: Services, *, rate_limit: bool = True
 ) -> BotApplication:
-    """Build the PTB Application against the configured Bot API server; its replies take
-    slots of `budget`, the bot's one send budget shared with the outbox.
+    """Build the PTB Application against the configured Bot API server.
 
-    Without a budget there is no client-side pacing; only benchmarks measuring the bot's own
-    overhead do that.
+    `rate_limit=False` drops the client-side pacing; only benchmarks measuring the bot's
+    own overhead use it.
     """
     token = settings.token
     if token is None:
@@ -333,12 +311,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
         .concurrent_updates(
             MeasuredUpdateProcessor(
-                PerChatUpdateProcessor(
-                    settings.update_concurrency,
-                    settings.update_queue_per_chat,
-                    default_language=settings.default_language,
-                ),
-                services.operations.telemetry,
+                PerChatUpdateProcessor(settings.update_concurrency), services.operations.telemetry
             )
         )
         .connect_timeout(10)
@@ -346,11 +319,10 @@ def build_application(
         .write_timeout(30)
         .get_updates_read_timeout(45)
     )
-    if budget is not None:
+    if rate_limit:
         # PTB types the limiter by the bot's generic, which ApplicationBuilder() fixes at
         # ExtBot[None]; the limiter works for any bot.
-        limiter = BudgetRateLimiter(budget, max_retries=3)
-        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if settings.bot_mode is BotMode.WEBHOOK:
         builder = builder.updater(None)
     application: BotApplication = builder.build()
@@ -390,9 +362,8 @@ async def start_bot(
     services = build_services(
         settings, engine, clock, live, document_library(live), sections=live, index=live
     )
-    budget = send_budget(settings) if rate_limit else None
-    application = build_application(settings, services, budget=budget)
-    runtime = Runtime(settings, engine, services, application, live, budget)
+    application = build_application(settings, services, rate_limit=rate_limit)
+    runtime = Runtime(settings, engine, services, application, live)
     await until_up("Telegram (getMe)", application.initialize, telegram_down)
     try:
         await set_default_menus(
@@ -417,9 +388,7 @@ async def start_bot(
         )
     runtime.web_runner = await _start_web(settings, services, application)
     if settings.outbox_dispatcher:
-        runtime.outbox = await start_dispatcher(
-            settings, engine, clock, services.operations, budget
-        )
+        runtime.outbox = await start_dispatcher(settings, engine, clock, services.operations)
     log.info("Praktikbot is running as @%s (%s)", application.bot.username, settings.bot_mode)
     return runtime
 

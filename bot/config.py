@@ -64,14 +64,6 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
     update_concurrency: int = Field(default=16, ge=1, le=256)
-    update_queue_per_chat: int = Field(default=10, ge=1, le=1000)
-    # One budget for replies and the outbox: Telegram's limit of about 30 msg/s is per bot.
-    telegram_rate: float = Field(default=29.0, gt=0, le=100_000)
-    question_burst: int = Field(default=5, ge=1, le=1000)
-    question_per_hour: float = Field(default=60.0, gt=0, le=100_000)
-    anonymous_question_burst: int = Field(default=3, ge=1, le=1000)
-    anonymous_question_per_hour: float = Field(default=10.0, gt=0, le=100_000)
-    anonymous_questions_per_day: int = Field(default=500, ge=0, le=1_000_000)
     outbox_dispatcher: bool = True
     # Telegram allows about 30 msg/s per bot; pacing a little below keeps 429s away.
     outbox_rate: float = Field(default=29.0, gt=0, le=100_000)

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot
 
 from bot.config import Settings
-from bot.services.delivery.budget import SendBudget
 from bot.services.delivery.dispatcher import Dispatcher, Limits
 from bot.services.delivery.measured import MeasuredOutboxStore, MeasuredSender
 from bot.services.delivery.outbox import OutboxStore, Sender
@@ -59,25 +58,17 @@ def limits(settings: Settings) -> Limits:
     )
 
 
-def send_budget(settings: Settings) -> SendBudget:
-    """Return a new budget at the bot's configured rate (one per process)."""
-    return SendBudget(settings.telegram_rate)
-
-
 async def start_dispatcher(
     settings: Settings,
     engine: AsyncEngine,
     clock: Clock | None = None,
     operations: Operations | None = None,
-    budget: SendBudget | None = None,
 ) -> OutboxRunner:
-    """Start sending the outbox in the background (measured and watched with `operations`),
-    within `budget` (the bot's, shared with its replies; a budget of its own when the
-    dispatcher runs alone)."""
+    """Start sending the outbox in the background (measured and watched with `operations`)."""
     token = settings.token
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    concurrency = 64 if min(settings.outbox_rate, settings.telegram_rate) > 100 else 16
+    concurrency = 64 if settings.outbox_rate > 100 else 16
     request = AiohttpRequest(pool_size=concurrency, read_timeout=settings.outbox_send_timeout)
     bot = Bot(
         token,
@@ -104,7 +95,6 @@ async def start_dispatcher(
         max_attempts=settings.outbox_max_attempts,
         retry_for=timedelta(hours=settings.outbox_retry_for_hours),
         alive=(lambda: operations.heartbeats.beat(DISPATCHER)) if operations else lambda: None,
-        budget=budget or send_budget(settings),
     )
     stop = asyncio.Event()
     task = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")

@@ -65,9 +65,6 @@ def bot_settings(
         ingest_on_start=False,
         prompts_dir=Path(__file__).resolve().parents[2] / "knowledge" / "prompts",
         broadcast_report_seconds=1.0,
-        # Journeys ask many questions in a row; the limits have tests of their own.
-        question_burst=1000,
-        anonymous_question_burst=1000,
     )
 
 

@@ -85,8 +85,6 @@ async def write_reflection(user: SimUser, words: str) -> None:
     """Write a whole reflection with /refleksion, answering question n with `words n`."""
     await user.send("/refleksion")
     first = await user.next_message()
-    while first.text.startswith("🗓"):  # a conversation notice the feedback tick queued meanwhile
-        first = await user.next_message()
     total = int(first.text.split("Spørgsmål 1 af ")[1][0])
     for number in range(total):
         await user.send(f"{words} {number + 1}")

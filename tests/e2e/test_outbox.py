@@ -23,7 +23,6 @@ def _fast(settings: Settings) -> Settings:
     values = settings.model_dump() | {
         "telegram_bot_token": settings.token,
         "outbox_rate": 300.0,
-        "telegram_rate": 300.0,
         "outbox_chat_interval": 0.0,
         "outbox_max_attempts": 4,
         "outbox_send_timeout": 1.0,

@@ -76,7 +76,6 @@ def _env(fake: FakeBotApi, database_url: str, tmp_path: Path, lease: float) -> d
         DATABASE_URL=database_url,
         DATA_DIR=str(tmp_path / "data"),
         OUTBOX_RATE="200",
-        TELEGRAM_RATE="200",
         OUTBOX_CHAT_INTERVAL="0",
         OUTBOX_LEASE_SECONDS=str(lease),
     )

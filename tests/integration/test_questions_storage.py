@@ -23,11 +23,7 @@ from bot.services.onboarding.enrolment import Enrolled, EnrolmentService
 from bot.services.questions.service import HandOff, QuestionService
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.delivery.outbox import SqlOutboxStore
-from bot.storage.questions.models import (
-    AnonymousQuestionTallyRow,
-    QuestionForwardRow,
-    QuestionRow,
-)
+from bot.storage.questions.models import QuestionForwardRow
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.support import ManualClock
 from tests.unit.fakes_broadcasts import FakeOutbox
@@ -164,26 +160,3 @@ async def test_gaps_command_prints_the_gaps(
     assert (gap["count"], gap["reasons"], gap["anonymous"]) == (2, ["abstained"], True)
     assert await gaps_cmd(argparse.Namespace(cohort=None, json=False), settings) == 0
     assert "2x" in capsys.readouterr().out
-
-
-async def test_anonymous_questions_beyond_the_days_cap_are_counted_not_stored(
-    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, clock: ManualClock
-) -> None:
-    service = QuestionService(
-        uow_factory, SqlOutboxStore(engine), clock, None, [], anonymous_per_day=3
-    )
-    # Strangers asking at once: the upsert counts each exactly once, in any order.
-    await asyncio.gather(*(service.ask(700 + n, f"Hvor parkerer jeg {n}?") for n in range(8)))
-    async with engine.connect() as conn:
-        stored = await conn.scalar(select(func.count()).select_from(QuestionRow))
-        tally = (await conn.execute(select(AnonymousQuestionTallyRow))).all()
-    assert stored == 3
-    assert [(row.day, row.asked, row.abstained) for row in tally] == [(clock.now().date(), 8, 8)]
-    clock.advance(days=1)
-    await service.ask(800, "Hvor parkerer jeg?")
-    async with engine.connect() as conn:
-        assert await conn.scalar(select(func.count()).select_from(QuestionRow)) == 4
-        days = await conn.scalars(
-            select(AnonymousQuestionTallyRow.asked).order_by(AnonymousQuestionTallyRow.day)
-        )
-        assert list(days) == [8, 1]

@@ -46,7 +46,6 @@ class FakeStore:
         self.links: list[SupervisionLink] = []
         self.audit: list[AuditEntry] = []
         self.questions: dict[int, Question] = {}
-        self.anonymous_tally: dict[date, tuple[int, int]] = {}
         self.forwards: dict[str, tuple[int, int]] = {}  # outbox key -> (question, person)
         self.sent: dict[tuple[int, int], str] = {}  # (chat, message id) -> outbox key
         self.joined: dict[Membership, datetime | None] = {}
@@ -396,12 +395,6 @@ class FakeQuestions:
     async def add_forward(self, question_id: int, person_id: int, outbox_key: str) -> None:
         """Remember a forward queued under an outbox key."""
         self.s.forwards.setdefault(outbox_key, (question_id, person_id))
-
-    async def tally_anonymous(self, day: date, abstained: bool) -> int:
-        """Count an anonymous question of the day."""
-        asked, missed = self.s.anonymous_tally.get(day, (0, 0))
-        self.s.anonymous_tally[day] = (asked + 1, missed + int(abstained))
-        return asked + 1
 
     async def by_forward(self, person_id: int, chat_id: int, message_id: int) -> Question | None:
         """Find by the message the outbox sent (see FakeOutbox(store))."""

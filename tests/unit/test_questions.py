@@ -13,7 +13,6 @@ from bot.services.identity.domain import GapReason, Role
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound, Unavailable
 from bot.services.privacy.service import PrivacyService
 from bot.services.questions.knowledge import AbstainReason, Answer, Citation
-from bot.services.questions.pacing import PacingConfig, QuestionPacer, TooManyQuestions
 from bot.services.questions.service import AWAITING_QUESTION, QuestionService
 from bot.tg.delivery.choices import reply_markup
 from tests.support import ManualClock
@@ -387,39 +386,3 @@ async def test_search_down_with_nobody_to_tell_says_so(clock: ManualClock) -> No
     asked = await questions.ask(STRANGER, "Hvor er kantinen?")
     assert asked.answer.reason == AbstainReason.UNAVAILABLE
     assert not asked.told
-
-
-async def test_a_limited_question_is_neither_searched_nor_stored(setup: Setup) -> None:
-    pacer = QuestionPacer(PacingConfig(burst=2, per_hour=1, anonymous_burst=1))
-    questions = QuestionService(
-        setup.uow, setup.outbox, setup.clock, setup.answerer, [], pacer=pacer
-    )
-    await questions.ask(STUDENT, "Hvornår møder jeg første dag?")
-    await questions.ask(STUDENT, "Hvor er omklædningsrummet?")
-    with pytest.raises(TooManyQuestions) as limited:
-        await questions.ask(STUDENT, "Hvor parkerer jeg?")
-    assert limited.value.first
-    await questions.ask(STRANGER, "Hvornår møder jeg første dag?")
-    with pytest.raises(TooManyQuestions):
-        await questions.ask(STRANGER, "Og hvor parkerer jeg?")
-    assert len(setup.answerer.searched) == 3
-    assert len(setup.uow.store.questions) == 3
-
-
-async def test_anonymous_questions_are_counted_and_stored_only_up_to_the_days_cap(
-    setup: Setup,
-) -> None:
-    questions = QuestionService(
-        setup.uow, setup.outbox, setup.clock, setup.answerer, [], anonymous_per_day=2
-    )
-    for number in range(5):
-        asked = await questions.ask(STRANGER + number, "Hvor er der kaffe?")
-        assert asked.answer.abstained  # every one is still answered
-    await questions.ask(STUDENT, "Hvor er der kaffe?")  # enrolled: stored, not counted
-    stored = list(setup.uow.store.questions.values())
-    assert sum(q.person_id is None for q in stored) == 2
-    assert sum(q.person_id is not None for q in stored) == 1
-    assert setup.uow.store.anonymous_tally == {setup.clock.now().date(): (5, 5)}
-    setup.clock.advance(days=1)
-    await questions.ask(STRANGER, "Hvor er der kaffe?")
-    assert sum(q.person_id is None for q in setup.uow.store.questions.values()) == 3

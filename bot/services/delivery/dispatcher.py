@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.services.delivery.breaker import BreakerState, CircuitBreaker
-from bot.services.delivery.budget import SendBudget
 from bot.services.delivery.outbox import (
     OutboxItem,
     OutboxStatus,
@@ -63,16 +62,10 @@ class DispatchStats:
 
 
 class Pacer:
-    """Spaces sends: overall rate, one message per interval per chat, slower for groups;
-    with a shared budget, also within the bot's one budget, after the replies."""
+    """Spaces sends: overall rate, one message per interval per chat, slower for groups."""
 
-    def __init__(
-        self,
-        limits: Limits,
-        monotonic: Callable[[], float] = time.monotonic,
-        budget: SendBudget | None = None,
-    ) -> None:
-        self._limits, self._now, self._budget = limits, monotonic, budget
+    def __init__(self, limits: Limits, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._limits, self._now = limits, monotonic
         self._next_global = 0.0
         self._next_chat: dict[int, float] = {}
         self.paused_until = 0.0
@@ -88,25 +81,13 @@ class Pacer:
             self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
         return start - now
 
-    async def turn(self, chat_id: int, sleep: Callable[[float], Awaitable[object]]) -> None:
-        """Wait for this chat's slot: the outbox's own pace, then the shared budget's."""
-        wait = self.delay(chat_id)
-        if wait > 0:
-            await sleep(wait)
-        if self._budget is not None:
-            await self._budget.acquire(chat_id, bulk=True)
-
     def cooling(self, chat_id: int) -> bool:
         """Return whether this chat's next slot is later than the next overall slot."""
-        if self._budget is not None and self._budget.chat_wait(chat_id) > 0:
-            return True  # a reply just used the chat's pace
         return self._next_chat.get(chat_id, 0.0) > max(self._now(), self._next_global)
 
     def pause(self, seconds: float) -> None:
         """Stop all sending for a while (Telegram's flood control is per bot)."""
         self.paused_until = max(self.paused_until, self._now() + seconds)
-        if self._budget is not None:
-            self._budget.pause(seconds)
 
 
 class Dispatcher:
@@ -128,7 +109,6 @@ class Dispatcher:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         breaker: CircuitBreaker | None = None,
         alive: Callable[[], None] = lambda: None,
-        budget: SendBudget | None = None,
     ) -> None:
         self._store, self._sender, self._clock = store, sender, clock
         self._alive = alive  # called every round, also while paused (the health heartbeat)
@@ -139,7 +119,7 @@ class Dispatcher:
         self._flush_failures = RepeatedFailure(log, "recording outcomes")
         self._worker, self._lease, self._max_attempts = worker, lease, max_attempts
         self._idle_sleep, self._sleep = idle_sleep, sleep
-        self._pacer = Pacer(limits, budget=budget)
+        self._pacer = Pacer(limits)
         self._claim_size = max(1, min(200, int(limits.overall_per_second)))
         # Outcomes kept before they are recorded: 10, or about 10 ms of sending at high rates
         # (fewer, larger settle statements; a crash repeats at most these and those in flight).
@@ -226,7 +206,9 @@ class Dispatcher:
                 self._sending.release()
                 self._hold_back([item, *queue])
                 return
-            await self._pacer.turn(item.chat_id, self._sleep)
+            wait = self._pacer.delay(item.chat_id)
+            if wait > 0:
+                await self._sleep(wait)
             self._unrecorded.add(item.id)
             yield asyncio.create_task(self._send(item))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol
 
 from bot.services.identity.domain import Question
@@ -52,11 +52,6 @@ class QuestionRepo(Protocol):
     async def cover(self, question_ids: Sequence[int], faq_id: int) -> None:
         """Mark questions as answered by a FAQ entry: they are no longer knowledge gaps
         (until the entry is deleted)."""
-        ...
-
-    async def tally_anonymous(self, day: date, abstained: bool) -> int:
-        """Count an anonymous question asked on this (UTC) day; return the day's count so
-        far, this one included."""
         ...
 
     async def gaps(

@@ -39,7 +39,6 @@ from bot.services.questions.knowledge import (
     scopes_for,
 )
 from bot.services.questions.messages import answer_payload, forward_payload, search_down_payload
-from bot.services.questions.pacing import QuestionPacer
 from bot.services.questions.ports import QuestionsUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -133,11 +132,7 @@ class QuestionService:
         answerer: Answerer | None,
         admin_telegram_ids: Sequence[int],
         sections: SectionReader | None = None,
-        pacer: QuestionPacer | None = None,
-        anonymous_per_day: int | None = None,
     ) -> None:
-        """`pacer`: questions per person (None: no limit); `anonymous_per_day`: anonymous
-        questions stored a day, beyond which they are only counted (None: no cap)."""
         self._uow = uow
         self._outbox = outbox
         self._clock = clock
@@ -146,20 +141,12 @@ class QuestionService:
         self._sections = sections
         self._failing = False  # the answerer is failing: logged once, not per question
         self._alerted: dict[int, datetime] = {}  # person id -> when told search is down
-        self._pacer = pacer
-        self._anonymous_per_day = anonymous_per_day
 
     async def ask(self, telegram_id: int, raw: str, language: str = "da") -> Asked:
-        """Answer a question and store it (anonymously for people who have not enrolled,
-        up to the day's cap; every anonymous question is counted).
-
-        Raises TooManyQuestions, before any search, when the asker's bucket is empty.
-        """
+        """Answer a question and store it (anonymously for people who have not enrolled)."""
         text = clean_text(raw, MAX_QUESTION_LENGTH)  # a CPR number stops everything here
         async with self._uow() as uow:
             person = await uow.people.by_telegram_id(telegram_id)
-            if self._pacer is not None:
-                self._pacer.take(telegram_id, person is not None, self._clock.now())
             scopes, cohort_id = await reading_scopes(uow, person)
         answer, failed = await self._answer(mask_name(text, person), scopes)
         record = Question(
@@ -175,21 +162,18 @@ class QuestionService:
         )
         alerts: list[OutgoingMessage] = []
         told = False
-        stored_id: int | None = None
         async with self._uow() as uow:
-            if person is None:
-                await self._store_anonymous(uow, record)
-            else:
-                stored_id = (await uow.questions.add(record)).id
-                if person.awaiting == AWAITING_QUESTION:
-                    await uow.people.update(person.id, awaiting=None)
-                log.info("question %s answered (abstained: %s)", stored_id, answer.abstained)
+            stored = await uow.questions.add(record)
+            if person is not None and person.awaiting == AWAITING_QUESTION:
+                await uow.people.update(person.id, awaiting=None)
             if failed:
                 told, alerts = await self._search_down(uow, cohort_id, person)
             await uow.commit()
         if alerts:
             await self._outbox.enqueue(alerts)
-        return Asked(stored_id, answer, enrolled=person is not None, told=told)
+        log.info("question %s answered (abstained: %s)", stored.id, answer.abstained)
+        enrolled = person is not None
+        return Asked(stored.id if person else None, answer, enrolled=enrolled, told=told)
 
     async def _search_down(
         self, uow: QuestionsUnitOfWork, cohort_id: int | None, asker: Person | None
@@ -232,15 +216,6 @@ class QuestionService:
                 )
             )
         return True, alerts
-
-    async def _store_anonymous(self, uow: QuestionsUnitOfWork, record: Question) -> None:
-        """Count an anonymous question in the day's tally; store it while under the cap."""
-        count = await uow.questions.tally_anonymous(record.asked_at.date(), record.abstained)
-        if self._anonymous_per_day is None or count <= self._anonymous_per_day:
-            stored = await uow.questions.add(record)
-            log.info("anonymous question %s answered (abstained: %s)", stored.id, record.abstained)
-        else:
-            log.info("anonymous question %s of the day counted, not stored", count)
 
     async def read_more(self, telegram_id: int, key: str) -> Section:
         """Return the whole section an answer came from, when the person may read it."""

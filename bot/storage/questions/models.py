@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    Date,
     Float,
     ForeignKey,
     Integer,
@@ -70,13 +69,3 @@ class QuestionForwardRow(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     outbox_key: Mapped[str | None] = mapped_column(String(128), unique=True, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
-
-
-class AnonymousQuestionTallyRow(Base):
-    """How many questions people who have not enrolled asked on a (UTC) day, and how many of
-    them found no answer; only the first ANONYMOUS_QUESTIONS_PER_DAY are stored as rows."""
-
-    __tablename__ = "anonymous_question_tally"
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    asked: Mapped[int] = mapped_column(Integer, default=0)
-    abstained: Mapped[int] = mapped_column(Integer, default=0)

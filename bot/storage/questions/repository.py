@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.identity.domain import Question
-from bot.storage.base import affected, dialect_name
+from bot.storage.base import affected
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.identity import convert
-from bot.storage.questions.models import (
-    AnonymousQuestionTallyRow,
-    QuestionForwardRow,
-    QuestionRow,
-)
+from bot.storage.questions.models import QuestionForwardRow, QuestionRow
 
 IS_GAP = and_(
     QuestionRow.faq_id.is_(None),
@@ -129,23 +124,6 @@ class SqlQuestionRepo:
                 .values(faq_id=faq_id)
                 .execution_options(synchronize_session=False)
             )
-
-    async def tally_anonymous(self, day: date, abstained: bool) -> int:
-        """Count an anonymous question in one upsert; return the day's count so far."""
-        insert = postgresql.insert if dialect_name(self._s) == "postgresql" else sqlite.insert
-        row = AnonymousQuestionTallyRow
-        miss = int(abstained)
-        upsert = (
-            insert(row)
-            .values(day=day, asked=1, abstained=miss)
-            .on_conflict_do_update(
-                index_elements=[row.day],
-                set_={"asked": row.asked + 1, "abstained": row.abstained + miss},
-            )
-        )
-        count = await self._s.scalar(upsert.returning(row.asked))
-        assert count is not None
-        return int(count)
 
     async def gaps(
         self, cohort_ids: Sequence[int] | None, include_anonymous: bool, limit: int = 500

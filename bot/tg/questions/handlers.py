@@ -13,8 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import BotContext
 from bot.i18n import N_, Gettext, gettext_for
 from bot.services.kernel.errors import ContainsCpr, Invalid, NotAllowed, NotFound
-from bot.services.questions.pacing import TooManyQuestions
-from bot.services.questions.service import MAX_QUESTION_LENGTH, Asked
+from bot.services.questions.service import MAX_QUESTION_LENGTH
 from bot.tg.kit.callbacks import as_int, unpack
 from bot.tg.kit.common import whoami
 from bot.tg.kit.menu import Audience, register_commands
@@ -59,18 +58,10 @@ async def answer_question(update: Update, context: BotContext, text: str) -> Non
     assert chat is not None
     _profile, language = await whoami(update, context)
     _ = gettext_for(language)
+    with contextlib.suppress(TelegramError):  # only a courtesy while searching
+        await chat.send_chat_action(ChatAction.TYPING)
     try:
-        asked = await _ask(update, context, text, language)
-    except TooManyQuestions as limited:
-        if limited.first:  # one kind reply per run of questions turned away; then silence
-            await reply(
-                update,
-                _(
-                    "You have asked many questions in a short time. Please wait a little, "
-                    "then ask again (in about {minutes} minutes)."
-                ).format(minutes=limited.minutes),
-            )
-        return
+        asked = await context.services.questions.ask(user.id, text, language)
     except ContainsCpr:
         await reply(update, _(CPR_IN_QUESTION))
         return
@@ -84,16 +75,6 @@ async def answer_question(update: Update, context: BotContext, text: str) -> Non
         )
         return
     await reply(update, answer_message(asked, _), answer_keyboard(asked, _))
-
-
-async def _ask(update: Update, context: BotContext, text: str, language: str) -> Asked:
-    """Show "typing" while the service searches (a courtesy), and return its answer."""
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None
-    assert chat is not None
-    with contextlib.suppress(TelegramError):
-        await chat.send_chat_action(ChatAction.TYPING)
-    return await context.services.questions.ask(user.id, text, language)
 
 
 async def question_button(update: Update, context: BotContext) -> None:
