@@ -78,26 +78,25 @@ async def _journeys(fake_api: FakeBotApi, world: World) -> None:
     await write_reflection(student, REFLECTION)
 
     await student.send(f"/spoerg {QUESTION}")
-    offer = await student.next_message()
-    assert "Det ved jeg desværre ikke." in offer.text
+    offer = await student.expect_text("Det ved jeg desværre ikke.")
     await student.press(offer, "Spørg en person")
-    await student.next_message()
-    forwarded = await coordinator.next_message()
-    assert QUESTION in forwarded.text
+    forwarded = await coordinator.expect_text(QUESTION)
     await coordinator.press(forwarded, "Svar")
-    await coordinator.next_message()
+    await coordinator.expect_text("Skriv dit svar på")
     await coordinator.send(ANSWER)
-    await coordinator.next_message()
-    assert ANSWER in (await student.next_message()).text
+    await coordinator.expect_text("Jeg har sendt dit svar")
+    await student.expect_text(ANSWER)
 
     await student.send(f"Må jeg skrive {CPR} i min logbog?")
-    assert "CPR" in (await student.next_message()).text
+    await student.expect_text("CPR")
 
     await student.send("/feedback")
-    await student.next_message()
-    for answer in (SITUATION, WELL, IMPROVE):
+    await student.expect_text("Hvilken situation")
+    for answer, then in ((SITUATION, "Hvad gik godt"), (WELL, "Hvad vil du blive bedre til")):
         await student.send(answer)
-        await student.next_message()
+        await student.expect_text(then)
+    await student.send(IMPROVE)
+    await student.expect_text("Din selvevaluering er klar")
 
     _preview, control = await preview_broadcast(
         coordinator, [world.cohort.name], "Studerende", BROADCAST

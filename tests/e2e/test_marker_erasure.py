@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.bootstrap import Runtime
 from bot.services.identity.access import Actor
@@ -97,15 +97,21 @@ async def _everything(
     async with runtime.engine.begin() as conn:  # a plan, as the conversation flow records it
         profile = await runtime.services.access.profile(student.id)
         assert profile is not None
-        await conn.execute(
-            ConversationRow.__table__.insert().values(
-                student_id=profile.person.id,
-                cohort_id=world.cohort.id,
-                kind="midway",
-                due_on=date(2027, 3, 1),
-                plan=f"Plan {MARK}",
-            )
+        planned = await conn.execute(  # the feedback tick may have planned them already
+            update(ConversationRow)
+            .where(ConversationRow.student_id == profile.person.id)
+            .values(plan=f"Plan {MARK}")
         )
+        if not planned.rowcount:
+            await conn.execute(
+                ConversationRow.__table__.insert().values(
+                    student_id=profile.person.id,
+                    cohort_id=world.cohort.id,
+                    kind="midway",
+                    due_on=date(2027, 3, 1),
+                    plan=f"Plan {MARK}",
+                )
+            )
     _preview, control = await preview_broadcast(
         karin, [world.cohort.name], "Studerende", f"Husk mødet, {MARK}"
     )
