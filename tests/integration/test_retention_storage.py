@@ -4,6 +4,7 @@ person, sent or waiting, and leaves other messages alone; old anonymous question
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -11,8 +12,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.services.delivery.outbox import OutgoingMessage
+from bot.services.identity.domain import SupervisionLink
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.delivery.outbox import SqlOutboxStore
+from bot.storage.identity.models import PersonRow
 from bot.storage.questions.models import QuestionRow
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.integration.seed import enrol_student
@@ -122,3 +125,30 @@ async def test_anonymous_questions_go_after_retention(
     async with engine.connect() as conn:
         texts = (await conn.execute(select(QuestionRow.text))).scalars().all()
     assert texts == ["Hvor er kantinen (10)?"]
+
+
+async def test_slet_takes_the_name_out_of_a_waiting_reminder_that_names_several(
+    uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine, clock: ManualClock
+) -> None:
+    anna = await enrol_student(uow_factory, clock, 911)
+    vera = await enrol_student(uow_factory, clock, 912)
+    other = await enrol_student(uow_factory, clock, 913)
+    async with uow_factory() as uow:
+        [cohort] = await uow.cohorts.list()
+        await uow.links.add(SupervisionLink(cohort.id, vera, anna), None)
+        await uow.commit()
+    text = "🗓 Forberedelse til samtaler med Anna &lt;3 og Bo"
+    store = SqlOutboxStore(engine)
+    for key, reader in (("prep-vera", vera), ("prep-other", other)):
+        message = _message(key, reader)
+        await store.enqueue([dataclasses.replace(message, payload={"text": text})])
+    async with engine.begin() as conn:  # Anna's chosen name, with markup in it
+        await conn.execute(
+            update(PersonRow).where(PersonRow.id == anna).values(display_name="Anna <3")
+        )
+    async with uow_factory() as uow:
+        assert await uow.retention.scrub_about(anna) == 1
+        await uow.commit()
+    rows = await _rows(engine)
+    assert rows["prep-vera"] == ("pending", {"text": "🗓 Forberedelse til samtaler med … og Bo"})
+    assert rows["prep-other"][1]["text"] == text  # not her supervisor: untouched

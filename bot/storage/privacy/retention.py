@@ -7,6 +7,7 @@ checks that none is left."""
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -19,7 +20,7 @@ from bot.storage.broadcasts.models import BroadcastRow
 from bot.storage.conversations.models import ConversationRow, DigestRow
 from bot.storage.delivery.models import OutboxRow
 from bot.storage.feedback.models import FeedbackRequestRow
-from bot.storage.identity.models import InviteRow, MembershipRow, PersonRow
+from bot.storage.identity.models import InviteRow, MembershipRow, PersonRow, SupervisionLinkRow
 from bot.storage.identity.repositories import Repo
 from bot.storage.knowledge.models import KnowledgeUploadRow
 from bot.storage.pulse.models import PulseAskRow
@@ -90,7 +91,10 @@ class SqlRetentionRepo(Repo):
 
     async def scrub_about(self, person_id: int) -> int:
         """Cancel the waiting messages that carry this person's name or words to someone
-        else, and empty every such payload, sent or not; return how many."""
+        else, and empty every such payload, sent or not; in waiting messages to their
+        supervisors that name several students (a conversation reminder), replace the
+        name. Return how many messages changed."""
+        renamed = await self._unname(person_id)
         about = OutboxRow.about_person_id == person_id
         await self._s.execute(
             update(OutboxRow)
@@ -100,4 +104,38 @@ class SqlRetentionRepo(Repo):
         result = await self._s.execute(
             update(OutboxRow).where(about).values(payload=EMPTY, about_person_id=None)
         )
-        return affected(result)
+        return affected(result) + renamed
+
+    async def _unname(self, person_id: int) -> int:
+        """Replace the person's name in waiting messages to their supervisors that are about
+        no one person (they name several); return how many changed."""
+        name = await self._s.scalar(
+            select(PersonRow.display_name).where(PersonRow.id == person_id)
+        )
+        if not name:
+            return 0
+        supervisors = select(SupervisionLinkRow.supervisor_id).where(
+            SupervisionLinkRow.student_id == person_id
+        )
+        rows = await self._s.execute(
+            select(OutboxRow.id, OutboxRow.payload).where(
+                OutboxRow.person_id.in_(supervisors),
+                OutboxRow.status.in_(WAITING),
+                OutboxRow.about_person_id.is_(None),
+            )
+        )
+        changed = 0
+        for row_id, payload in rows.all():
+            text = str((payload or {}).get("text", ""))
+            spelled = {name, html.escape(name, quote=False)}
+            if not any(form in text for form in spelled):
+                continue
+            for form in sorted(spelled, key=len, reverse=True):
+                text = text.replace(form, "…")
+            await self._s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == row_id)
+                .values(payload={**payload, "text": text})
+            )
+            changed += 1
+        return changed
