@@ -35,6 +35,12 @@ async def _tables_holding(runtime: Runtime, needle: str) -> dict[str, int]:
     return found
 
 
+def _index_holding(runtime: Runtime, needle: str) -> int:
+    """How many entries of the search index (chunks, sentences, vocabulary) hold the needle."""
+    index = runtime.knowledge.current().index
+    return sum(needle in entry.text for name in index.stores for entry in index.stored(name))
+
+
 async def _self_assess(student: SimUser, words: str) -> BotMessage:
     await student.send("/feedback")
     await student.expect_text("Hvilken situation")
@@ -141,6 +147,7 @@ async def test_slet_leaves_no_trace_of_what_a_student_wrote_or_her_name(
     left = await _tables_holding(runtime, MARK)
     # The coordinator's own broadcast is hers, not the student's; nothing else may remain.
     assert set(left) <= {"broadcast"}, left
+    assert _index_holding(runtime, MARK) == 0
 
 
 async def test_retention_of_an_ended_placement_leaves_no_trace(
@@ -175,4 +182,5 @@ async def test_retention_of_an_ended_placement_leaves_no_trace(
     assert report.deleted >= 1
     assert report.people == 2  # Bo and Vera; Karin coordinates the next cohort
     assert await _tables_holding(runtime, MARK) == {}
+    assert _index_holding(runtime, MARK) == 0
     assert await runtime.services.access.profile(karin.id) is not None
