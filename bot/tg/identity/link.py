@@ -50,10 +50,9 @@ async def link_button(update: Update, context: BotContext) -> None:
         await _students_page(update, context, numbers[0], numbers[1], _)
     elif parts[1] == "s" and len(numbers) == 3:
         await _supervisors_page(update, context, numbers[0], numbers[1], numbers[2], _)
-    elif parts[1] == "v" and len(numbers) == 3:
-        await _link(update, context, numbers[0], numbers[1], numbers[2], _)
-    elif parts[1] == "u" and len(numbers) == 3:
-        await _unlink(update, context, numbers[0], numbers[1], numbers[2], _)
+    elif parts[1] in ("v", "u") and len(numbers) == 3:
+        ids = (numbers[0], numbers[1], numbers[2])
+        await _change(update, context, ids, _, remove=parts[1] == "u")
     else:
         await edit_or_send(update, _("That button is no longer valid. Please start again."))
 
@@ -114,60 +113,34 @@ async def _supervisors_page(
     )
 
 
-async def _link(
+async def _change(
     update: Update,
     context: BotContext,
-    cohort_id: int,
-    student_id: int,
-    supervisor_id: int,
+    ids: tuple[int, int, int],
     _: Gettext,
+    *,
+    remove: bool,
 ) -> None:
+    """Link a student (cohort, student, supervisor ids) to a supervisor, or undo the link;
+    the service checks the role and queues the notices to both of them."""
     user = update.effective_user
     assert user is not None
     services = context.services
     actor = await services.access.actor(user.id)
-    created, student, supervisor = await services.coordination.link(
-        actor, cohort_id, student_id, supervisor_id
-    )
+    change = services.coordination.unlink if remove else services.coordination.link
+    changed, student, supervisor = await change(actor, *ids)
     names = {"student": esc(student.display_name), "supervisor": esc(supervisor.display_name)}
-    if not created:
-        undo = [[(_("Remove this link"), pack("lk", "u", cohort_id, student_id, supervisor_id))]]
-        await edit_or_send(
-            update,
-            _("{supervisor} is already linked to {student}.").format(**names),
-            keyboard(undo),
-        )
-        return
-    await edit_or_send(  # the service has queued the notices to both of them
-        update, _("Done: {supervisor} is now supervisor for {student}.").format(**names)
-    )
-
-
-async def _unlink(
-    update: Update,
-    context: BotContext,
-    cohort_id: int,
-    student_id: int,
-    supervisor_id: int,
-    _: Gettext,
-) -> None:
-    user = update.effective_user
-    assert user is not None
-    services = context.services
-    actor = await services.access.actor(user.id)
-    removed, student, supervisor = await services.coordination.unlink(
-        actor, cohort_id, student_id, supervisor_id
-    )
-    names = {"student": esc(student.display_name), "supervisor": esc(supervisor.display_name)}
-    if not removed:
-        await edit_or_send(update, _("{supervisor} is not linked to {student}.").format(**names))
-        return
-    await edit_or_send(  # the service has queued the notices to both of them
-        update,
-        _("Removed: {supervisor} is no longer supervisor for {student}. Both are told.").format(
-            **names
-        ),
-    )
+    markup = None
+    if remove and changed:
+        text = _("Removed: {supervisor} is no longer supervisor for {student}. Both are told.")
+    elif remove:
+        text = _("{supervisor} is not linked to {student}.")
+    elif changed:
+        text = _("Done: {supervisor} is now supervisor for {student}.")
+    else:
+        text = _("{supervisor} is already linked to {student}.")
+        markup = keyboard([[(_("Remove this link"), pack("lk", "u", *ids))]])
+    await edit_or_send(update, text.format(**names), markup)
 
 
 async def _people(update: Update, context: BotContext, cohort_id: int) -> CohortPeople:
